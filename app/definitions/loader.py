@@ -299,3 +299,23 @@ def _text(value, what: str, source, qid, *, optional: bool = False, fail=None) -
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def survey_from_stored(data: dict) -> Survey:
+    """Rebuild a `Survey` from the normalised dict a previous load produced (already validated)."""
+    questions = []
+    for raw in data["questions"]:
+        options = tuple(Option(o["value"], o["label"], o.get("exclusive", False))
+                        for o in raw.get("options", ()))
+        show_if = None
+        if raw.get("show_if"):
+            show_if = ShowIf(raw["show_if"]["question"], tuple(raw["show_if"]["in"]))
+        extra = {name: raw[name] for name in ("min", "max", "step", "unit", "max_length",
+                                              "min_choices", "max_choices", "measure", "dimension")
+                 if raw.get(name) is not None}
+        questions.append(Question(id=raw["id"], type=raw["type"], label=raw["label"],
+                                  required=raw["required"], options=options, help=raw.get("help"),
+                                  show_if=show_if, **extra))
+    return Survey(key=data["key"], title=data["title"], description=data.get("description"),
+                  audiences=tuple(data["audiences"]), topic=data.get("topic"),
+                  questions=tuple(questions), source=data)

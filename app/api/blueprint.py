@@ -1,0 +1,110 @@
+"""URL rules of the staff API. Each view: authenticate, parse, call a service, serialise."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+
+from ..errors import Forbidden, NotFound, ServiceError
+from ..extensions import db
+from ..launches.services import get_launch, launch_at_school, launch_batch, launch_links, parse_launch_request
+from ..organisation.auth import require_role, token_required
+from ..organisation.services import (assign_supervisor, can_see_school, create_school, create_zone,
+                                     school_by_code, zone_by_code)
+from ..surveys.registry import active_surveys, definition_of, latest_version
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def health():
+    """Liveness and database reachability."""
+    db.session.execute(text("SELECT 1"))
+    return jsonify({"status": "ok"})
+
+
+def json_body() -> dict:
+    """The request body as a JSON object, or a 400 that says so."""
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        raise ServiceError(_l("The body must be a JSON object."))
+    return body
+
+
+def created(payload: dict):
+    """A 201 JSON answer."""
+    response = jsonify(payload)
+    response.status_code = 201
+    return response
+
+
+@bp.get("/surveys")
+@token_required
+def list_surveys():
+    """Every launchable survey, newest version."""
+    return jsonify([{"key": s.key, "version": s.latest.version, "title": s.latest.title,
+                     "audiences": list(definition_of(s.latest).audiences)} for s in active_surveys()])
+
+
+@bp.get("/surveys/<key>")
+@token_required
+def show_survey(key: str):
+    """One survey's newest definition (?lang=en for English labels)."""
+    version = latest_version(key)
+    if version is None:
+        raise NotFound(_l("No survey has this key."))
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    return jsonify(definition_of(version).to_public(version=version.version, lang=lang))
+
+
+@bp.post("/zones")
+@token_required
+def post_zone():
+    """Create a zone (county office staff only)."""
+    require_role(g.user, "admin")
+    zone = create_zone(json_body())
+    return created({"code": zone.code, "name": zone.name})
+
+
+@bp.post("/zones/<code>/supervisors")
+@token_required
+def post_zone_supervisor(code: str):
+    """Make a supervisor responsible for the zone."""
+    require_role(g.user, "admin")
+    body = json_body()
+    zone = assign_supervisor(code, body.get("username"))
+    return jsonify({"code": zone.code, "supervisors": [u.username for u in zone.supervisors]})
+
+
+@bp.post("/schools")
+@token_required
+def post_school():
+    """Create a school in a zone."""
+    require_role(g.user, "admin")
+    school = create_school(json_body())
+    return created({"code": school.code, "name": school.name, "stage": school.stage,
+                    "zone": school.zone.code})
+
+
+@bp.post("/launches")
+@token_required
+def post_launch():
+    """Launch a survey at a school (or, with "zone" or "county": true, at many)."""
+    require_role(g.user, "admin", "supervisor")
+    body = json_body()
+    launch_request = parse_launch_request(body)
+    if body.get("county") is True or isinstance(body.get("zone"), str) and "school" not in body:
+        batch = launch_batch(g.user, None if body.get("county") is True else body["zone"], launch_request)
+        return created({"batch": batch.id, "launches": [launch_links(l) for l in batch.launches]})
+    launch = launch_at_school(g.user, body.get("school"), launch_request)
+    return created(launch_links(launch))
+
+
+@bp.get("/launches/<int:launch_id>/summary")
+@token_required
+def launch_summary(launch_id: int):
+    """Statistics of one launch, small groups suppressed."""
+    from ..results.services import launch_summary as summarise_launch
+    launch = get_launch(launch_id)
+    if not can_see_school(g.user, launch.school):
+        raise Forbidden(_l("This school is not in your zones."))
+    return jsonify(summarise_launch(launch))

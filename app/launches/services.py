@@ -1,0 +1,189 @@
+"""Create, close and describe launches. All writes commit here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..extensions import db
+from ..organisation.models import School, User, Zone, utcnow
+from ..organisation.services import can_launch_at, school_by_code, zone_by_code
+from ..responses.models import Response
+from ..surveys.models import SurveyVersion
+from ..surveys.registry import definition_of, latest_version
+from .models import Launch, LaunchBatch, as_utc
+
+
+@dataclass
+class LaunchRequest:
+    """Validated input for one or many launches."""
+
+    version: SurveyVersion
+    audience: str
+    opens_at: datetime
+    closes_at: datetime | None
+
+
+def parse_launch_request(data: dict) -> LaunchRequest:
+    """Check survey, audience and times; 422 naming each bad field."""
+    errors = {}
+    version = latest_version(data["survey"]) if isinstance(data.get("survey"), str) else None
+    if version is None:
+        errors["survey"] = _l("No survey has this key.")
+    audience = data.get("audience")
+    if version is not None:
+        audiences = definition_of(version).audiences
+        if audience is None and len(audiences) == 1:
+            audience = audiences[0]
+        if audience not in audiences:
+            errors["audience"] = _l("This survey is for: %(a)s.", a=", ".join(audiences))
+    now = utcnow()
+    opens_at, closes_at = now, None
+    try:
+        if data.get("opens_at"):
+            opens_at = parse_moment(data["opens_at"], end_of_day=False)
+    except ValueError:
+        errors["opens_at"] = _l("Use a date like 2026-12-01 or 2026-12-01T08:00.")
+    try:
+        if data.get("closes_at"):
+            closes_at = parse_moment(data["closes_at"], end_of_day=True)
+    except ValueError:
+        errors["closes_at"] = _l("Use a date like 2026-12-20 or 2026-12-20T18:00.")
+    if closes_at is not None and "closes_at" not in errors:
+        if closes_at <= now:
+            errors["closes_at"] = _l("The closing time must be in the future.")
+        elif closes_at <= opens_at:
+            errors["closes_at"] = _l("The closing time must be after the opening time.")
+    if errors:
+        raise InvalidInput(_l("The survey could not be launched."), errors)
+    return LaunchRequest(version, audience, opens_at, closes_at)
+
+
+def parse_moment(value, *, end_of_day: bool) -> datetime:
+    """ISO date or date-time; local time unless an offset is given. A bare date closes at its end."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(23, 59, 59) if end_of_day else time(0, 0))
+    elif isinstance(value, str) and len(value.strip()) == 10:
+        day = date.fromisoformat(value.strip())
+        moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    else:
+        raise ValueError("not a date")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return moment.astimezone(ZoneInfo("UTC"))
+
+
+def launch_at_school(user: User, school_code, request_data: LaunchRequest) -> Launch:
+    """Open the survey at one school the user may launch at."""
+    school = school_by_code(school_code) if isinstance(school_code, str) else None
+    if school is None:
+        raise InvalidInput(_l("The survey could not be launched."), {"school": _l("No school has this code.")})
+    if not can_launch_at(user, school):
+        raise Forbidden(_l("You can only launch surveys at schools in your zones."))
+    launch = _new_launch(user, school, request_data, batch=None)
+    db.session.commit()
+    return launch
+
+
+def launch_batch(user: User, zone_code: str | None, request_data: LaunchRequest) -> LaunchBatch:
+    """Open the survey at every school of a zone (or of the county when zone_code is None)."""
+    if zone_code is None:
+        if user.role != "admin":
+            raise Forbidden(_l("Only county office staff launch county-wide."))
+        schools = list(db.session.scalars(select(School).order_by(School.code)))
+        scope = "county"
+    else:
+        zone = zone_by_code(zone_code)
+        if zone is None:
+            raise InvalidInput(_l("The survey could not be launched."), {"zone": _l("No zone has this code.")})
+        if not (user.role == "admin" or (user.role == "supervisor" and zone in user.zones)):
+            raise Forbidden(_l("You can only launch surveys at schools in your zones."))
+        schools = list(zone.schools)
+        scope = f"zone:{zone.code}"
+    if not schools:
+        raise InvalidInput(_l("There are no schools to launch at."), {"zone": _l("No schools.")})
+    batch = LaunchBatch(scope=scope, created_by_id=user.id)
+    db.session.add(batch)
+    for school in schools:
+        _new_launch(user, school, request_data, batch)
+    db.session.commit()
+    return batch
+
+
+def _new_launch(user: User, school: School, data: LaunchRequest, batch: LaunchBatch | None) -> Launch:
+    launch = Launch(survey_version_id=data.version.id, school=school, audience=data.audience,
+                    opens_at=data.opens_at, closes_at=data.closes_at, created_by_id=user.id,
+                    batch=batch)
+    db.session.add(launch)
+    return launch
+
+
+def close_launch(user: User, launch: Launch) -> None:
+    """Close a launch now (idempotent)."""
+    if not can_launch_at(user, launch.school):
+        raise Forbidden(_l("You can only close launches in your zones."))
+    if launch.closed_at is None:
+        launch.closed_at = utcnow()
+        db.session.commit()
+
+
+def launch_by_token(token: str) -> Launch | None:
+    """The launch behind a public token, with its school and survey version loaded."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalars(
+        select(Launch).where(Launch.token == token)
+        .options(joinedload(Launch.school), joinedload(Launch.survey_version))).first()
+
+
+def get_launch(launch_id: int) -> Launch:
+    """The launch with that id, or 404."""
+    launch = db.session.get(Launch, launch_id)
+    if launch is None:
+        raise NotFound(_l("No launch has this id."))
+    return launch
+
+
+def response_counts(launch_ids: list[int]) -> dict[int, int]:
+    """Responses stored per launch."""
+    if not launch_ids:
+        return {}
+    rows = db.session.execute(select(Response.launch_id, func.count()).where(
+        Response.launch_id.in_(launch_ids)).group_by(Response.launch_id))
+    return {launch_id: count for launch_id, count in rows}
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for QR codes and API answers (PUBLIC_BASE_URL if set)."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    path = url_for(endpoint, **values)
+    return (base + path) if base else (request.host_url.rstrip("/") + path)
+
+
+def launch_links(launch: Launch) -> dict:
+    """The public links of a launch, as the API returns them."""
+    return {
+        "id": launch.id,
+        "token": launch.token,
+        "form_url": public_url("respond.form", token=launch.token),
+        "qr_png_url": public_url("launches.qr_png", token=launch.token),
+        "qr_svg_url": public_url("launches.qr_svg", token=launch.token),
+        "poster_pdf_url": public_url("launches.poster", token=launch.token),
+    }
+
+
+def local_time(moment: datetime | None) -> datetime | None:
+    """A stored UTC time in the county's time zone."""
+    if moment is None:
+        return None
+    return as_utc(moment).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))

@@ -1,0 +1,108 @@
+"""Staff sign-in (sessions for pages, bearer tokens for the API) and role checks."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..errors import Forbidden, ServiceError
+from ..extensions import db, limiter, login_manager
+from .models import User
+from .services import authenticate, user_for_token
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Keep me signed in on this computer"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_LIMIT"], methods=["POST"])
+def login():
+    """Show the sign-in form; on success go where the user was heading."""
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user, reason = authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            target = request.args.get("next", "")
+            # Only follow local paths, never another site.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("staff.home")
+            return redirect(target)
+        status = 401
+        if reason == "locked":
+            flash(_l("Too many failed attempts. This account is locked for a while."), "error")
+        else:
+            flash(_l("Wrong username or password."), "error")
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login: the user stored in the session."""
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def api_user() -> User:
+    """The user of the bearer token on this request; 401 without a valid one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        raise Unauthorized(_l("A valid bearer token is required."))
+    return user
+
+
+class Unauthorized(ServiceError):
+    """No or bad credentials."""
+
+    status = 401
+
+
+def token_required(view):
+    """API views: authenticate the bearer token and put the user in g.user."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.user = api_user()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def require_role(user: User, *roles: str) -> None:
+    """403 unless the user has one of the roles."""
+    if user.role not in roles:
+        raise Forbidden(_l("You do not have permission to do this."))
+
+
+def init_app(app: Flask) -> None:
+    """Register the sign-in pages and the Flask-Login settings."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in.")
+    login_manager.login_message_category = "info"
+    app.register_blueprint(bp)

@@ -1,0 +1,147 @@
+"""URL rules of the public side: thin views over app.definitions and app.responses."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from ..definitions import STAGE_GRADES, validate_answers
+from ..errors import Forbidden, Gone, InvalidInput, NotFound, ServiceError
+from ..extensions import limiter
+from ..launches.models import Launch
+from ..launches.services import launch_by_token
+from ..organisation.models import utcnow
+from ..responses.services import (MAX_IDEMPOTENCY_KEY, AlreadySubmitted, device_has_answered,
+                                  store_response)
+from ..surveys.registry import definition_of
+from .form import (DEVICE_COOKIE, DEVICE_COOKIE_AGE, HONEYPOT, answers_from_form, check_ticket,
+                   new_ticket)
+from .messages import answer_messages
+
+bp = Blueprint("respond", __name__)
+
+
+def submit_limit() -> str:
+    """Requests a minute one address may send to the public side (memory only, per worker)."""
+    return current_app.config["PUBLIC_SUBMIT_LIMIT"]
+
+
+def open_launch(token: str) -> Launch:
+    """The launch behind the token if it is taking responses; otherwise 404, 403 or 410."""
+    launch = launch_by_token(token)
+    if launch is None:
+        raise NotFound(_l("This survey link does not exist. Please check the QR code or link."))
+    state = launch.state(utcnow())
+    if state == "closed":
+        raise Gone(_l("This survey has closed. Thank you for your interest."))
+    if state == "scheduled":
+        raise Forbidden(_l("This survey is not open yet."))
+    return launch
+
+
+def _page_for_unavailable(token: str):
+    """Render the friendly page for an unknown, closed or not-yet-open launch."""
+    try:
+        return open_launch(token), None
+    except ServiceError as exc:
+        page = render_template("respond/unavailable.html", message=exc.message, status=exc.status)
+        return None, (page, exc.status)
+
+
+@bp.get("/s/<token>", endpoint="form")
+def form(token: str):
+    """The anonymous form."""
+    launch, unavailable = _page_for_unavailable(token)
+    if unavailable:
+        return unavailable
+    if device_has_answered(launch.id, request.cookies.get(DEVICE_COOKIE)):
+        return render_template("respond/already.html", launch=launch), 200
+    return _render_form(launch, answers={}, errors={}, status=200)
+
+
+@bp.post("/s/<token>", endpoint="submit_form")
+@limiter.limit(submit_limit)
+def submit_form(token: str):
+    """The form's own submission: validate, store once per browser, thank."""
+    launch, unavailable = _page_for_unavailable(token)
+    if unavailable:
+        return unavailable
+    definition = definition_of(launch.survey_version)
+    answers = answers_from_form(definition, request.form)
+    if request.form.get(HONEYPOT):
+        # Only bots fill the hidden field; they get the normal thanks and nothing is stored.
+        return render_template("respond/thanks.html", launch=launch, receipt=None)
+    ticket_problem = check_ticket(request.form.get("_ticket"), launch.id)
+    if ticket_problem:
+        return _render_form(launch, answers, {}, status=400, notice=ticket_problem)
+    clean, errors = validate_answers(definition, answers, grades=_grades(launch), from_form=True)
+    if errors:
+        return _render_form(launch, answers, answer_messages(errors), status=422)
+    device = request.cookies.get(DEVICE_COOKIE)
+    new_device = device is None or not (16 <= len(device) <= 64)
+    if new_device:
+        device = secrets.token_urlsafe(16)
+    try:
+        receipt, _replayed = store_response(
+            launch_id=launch.id, school_id=launch.school_id,
+            survey_version_id=launch.survey_version_id, answers=clean, device_token=device)
+    except AlreadySubmitted:
+        return render_template("respond/already.html", launch=launch), 409
+    response = current_app.make_response(
+        render_template("respond/thanks.html", launch=launch, receipt=receipt))
+    if new_device:
+        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_AGE, path="/s/",
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.post("/api/v1/public/<token>/responses", endpoint="submit_json")
+@limiter.limit(submit_limit)
+def submit_json(token: str):
+    """JSON submission for apps and kiosks: {"answers": {...}} -> 201 {"receipt"}."""
+    launch = open_launch(token)
+    body = request.get_json(silent=True, force=True)
+    if body is None:
+        raise ServiceError(_l("The body must be JSON: {\"answers\": {...}}."))
+    if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
+        raise InvalidInput(_l("Some answers are invalid."),
+                           {"answers": _l("Give the answers as an object keyed by question id.")})
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= MAX_IDEMPOTENCY_KEY):
+        raise ServiceError(_l("The Idempotency-Key header is too long."),
+                           {"Idempotency-Key": _l("At most %(n)d characters.", n=MAX_IDEMPOTENCY_KEY)})
+    definition = definition_of(launch.survey_version)
+    clean, errors = validate_answers(definition, body["answers"], grades=_grades(launch))
+    if errors:
+        raise InvalidInput(_l("Some answers are invalid."), answer_messages(errors))
+    receipt, replayed = store_response(
+        launch_id=launch.id, school_id=launch.school_id, survey_version_id=launch.survey_version_id,
+        answers=clean, idempotency_key=key)
+    response = jsonify({"receipt": receipt})
+    response.status_code = 201
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.get("/privacy", endpoint="privacy")
+def privacy():
+    """The short privacy promise the form links to."""
+    return render_template("respond/privacy.html")
+
+
+def _grades(launch: Launch) -> tuple[str, ...]:
+    return STAGE_GRADES[launch.school.stage]
+
+
+def _render_form(launch: Launch, answers: dict, errors: dict, status: int, notice: str | None = None):
+    definition = definition_of(launch.survey_version)
+    page = render_template("respond/form.html", launch=launch, survey=definition,
+                           grades=_grades(launch), answers=answers, errors=errors, notice=notice,
+                           ticket=new_ticket(launch.id), honeypot=HONEYPOT)
+    response = current_app.make_response((page, status))
+    # Forms hold a one-off ticket: never serve them from a shared cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response

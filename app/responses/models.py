@@ -1,0 +1,51 @@
+"""Stored responses. Anonymity lives here: nothing in these tables identifies a respondent."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
+BigId = BigInteger().with_variant(db.Integer, "sqlite")
+
+
+class Response(db.Model):
+    """One anonymous response.
+
+    There is deliberately no column for an address, a user agent, a cookie, an account or a
+    precise time: the submission time is kept to the hour.
+    """
+
+    __tablename__ = "responses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"), index=True)
+    #: Denormalised from the launch so school, zone and county figures need no join through launches.
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"), index=True)
+    #: Submission time truncated to the hour (UTC).
+    submitted_hour: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), index=True)
+    #: Random receipt shown to the respondent; proves submission without identifying anyone.
+    receipt: Mapped[str] = mapped_column(String(24), unique=True)
+    #: Validated answers by question id (see app.definitions.answers for the value shapes).
+    answers: Mapped[dict] = mapped_column(db.JSON)
+
+
+class SubmissionKey(db.Model):
+    """Guards against double submission, per launch.
+
+    kind 'idem': a client's Idempotency-Key (hashed), with the receipt to replay.
+    kind 'device': a keyed hash of the browser's random cookie; it holds no receipt and no link to
+    the response, so a device cannot be tied to what it answered.
+    """
+
+    __tablename__ = "submission_keys"
+    # No surrogate id: an increasing id could be lined up with response ids by order.
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: HMAC-SHA256 (with the app's secret) of the key or cookie value.
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: For 'idem' keys only: the receipt returned the first time.
+    receipt: Mapped[str | None] = mapped_column(String(24))

@@ -1,0 +1,4 @@
+"""URL rules of the result pages (issue 3 fills these in)."""
+from flask import Blueprint
+
+bp = Blueprint("results", __name__)

@@ -1,0 +1,192 @@
+"""URL rules of the staff pages. Views parse, call a service and render."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..errors import ServiceError
+from ..extensions import db
+from ..launches.blueprint import pdf_download
+from ..launches.models import Launch, LaunchBatch
+from ..launches.services import (close_launch, get_launch, launch_at_school, launch_batch,
+                                 launch_links, parse_launch_request, response_counts)
+from ..organisation.importer import import_schools, read_rows
+from ..organisation.models import School, Zone, utcnow
+from ..organisation.services import can_launch_at, can_see_school, visible_zones
+from ..surveys.registry import active_surveys, definition_of
+from .forms import CloseForm, ImportForm, LaunchForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def index():
+    """The start page: staff go to their dashboard, everyone else to sign in."""
+    return redirect(url_for("staff.home") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every staff page needs a signed-in user."""
+
+
+def visible_school_ids() -> list[int]:
+    """Ids of the schools the current user may see."""
+    return [s.id for z in visible_zones(current_user) for s in z.schools]
+
+
+def launches_for(school_ids: list[int], limit: int = 200) -> list[Launch]:
+    """Recent launches at these schools, newest first."""
+    if not school_ids:
+        return []
+    return list(db.session.scalars(
+        select(Launch).where(Launch.school_id.in_(school_ids))
+        .options(joinedload(Launch.school), joinedload(Launch.survey_version))
+        .order_by(Launch.created_at.desc(), Launch.id.desc()).limit(limit)))
+
+
+@bp.get("/")
+def home():
+    """Dashboard: my zones and the launches that are open."""
+    zones = visible_zones(current_user)
+    launches = launches_for([s.id for z in zones for s in z.schools])
+    now = utcnow()
+    open_launches = [l for l in launches if l.state(now) == "open"]
+    counts = response_counts([l.id for l in launches])
+    return render_template("staff/home.html", zones=zones, open_launches=open_launches,
+                           recent=launches[:20], counts=counts, now=now)
+
+
+@bp.get("/zones/<code>")
+def zone(code: str):
+    """A zone's schools."""
+    zone = db.session.scalars(select(Zone).where(Zone.code == code)).first()
+    if zone is None or zone not in visible_zones(current_user):
+        abort(404)
+    return render_template("staff/zone.html", zone=zone)
+
+
+@bp.get("/schools/<code>")
+def school(code: str):
+    """A school: its launches with response counts."""
+    school = db.session.scalars(select(School).where(School.code == code)).first()
+    if school is None or not can_see_school(current_user, school):
+        abort(404)
+    launches = launches_for([school.id])
+    return render_template("staff/school.html", school=school, launches=launches,
+                           counts=response_counts([l.id for l in launches]), now=utcnow())
+
+
+@bp.route("/launches/new", methods=["GET", "POST"])
+def new_launch():
+    """Launch a survey in a minute: pick survey, place and closing date."""
+    if not current_user.can_write:
+        abort(403)
+    form = LaunchForm()
+    surveys = active_surveys()
+    form.survey.choices = [(s.key, s.latest.title) for s in surveys]
+    zones = visible_zones(current_user)
+    schools = [s for z in zones for s in z.schools if can_launch_at(current_user, s)]
+    form.school.choices = [("", "—")] + [(s.code, f"{s.name}（{s.zone.name}）") for s in schools]
+    form.zone.choices = [("", "—")] + [(z.code, z.name) for z in zones]
+    if request.method == "GET":
+        form.school.data = request.args.get("school", "")
+        form.survey.data = request.args.get("survey")
+    status = 200
+    if form.validate_on_submit():
+        data = {"survey": form.survey.data, "audience": form.audience.data,
+                "closes_at": form.closes_at.data}
+        try:
+            launch_request = parse_launch_request(data)
+            if form.scope.data == "school":
+                launch = launch_at_school(current_user, form.school.data or None, launch_request)
+                flash(_("The survey is open. Print the poster or share the link."), "success")
+                return redirect(url_for("staff.launch", launch_id=launch.id))
+            zone_code = form.zone.data if form.scope.data == "zone" else None
+            if form.scope.data == "zone" and not zone_code:
+                raise ServiceError(_("Choose a zone."), {"zone": _("Choose a zone.")})
+            batch = launch_batch(current_user, zone_code, launch_request)
+            flash(_("The survey is open at %(n)s schools.", n=len(batch.launches)), "success")
+            return redirect(url_for("staff.batch", batch_id=batch.id))
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                if name in form:
+                    form[name].errors = list(form[name].errors) + [str(message)]
+            flash(str(exc.message), "error")
+            status = exc.status
+    elif request.method == "POST":
+        status = 400
+    audiences = {s.key: list(definition_of(s.latest).audiences) for s in surveys}
+    return render_template("staff/launch_new.html", form=form, audiences=audiences), status
+
+
+@bp.get("/launches/<int:launch_id>")
+def launch(launch_id: int):
+    """One launch: link, QR code, poster, response count, close button."""
+    launch = get_launch(launch_id)
+    if not can_see_school(current_user, launch.school):
+        abort(404)
+    count = response_counts([launch.id]).get(launch.id, 0)
+    return render_template("staff/launch.html", launch=launch, links=launch_links(launch),
+                           count=count, state=launch.state(utcnow()), close_form=CloseForm(),
+                           survey=definition_of(launch.survey_version),
+                           can_close=can_launch_at(current_user, launch.school))
+
+
+@bp.post("/launches/<int:launch_id>/close")
+def close(launch_id: int):
+    """Close a launch early."""
+    form = CloseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    launch = get_launch(launch_id)
+    close_launch(current_user, launch)
+    flash(_("The survey is closed. No more answers will be accepted."), "success")
+    return redirect(url_for("staff.launch", launch_id=launch_id))
+
+
+@bp.get("/batches/<int:batch_id>")
+def batch(batch_id: int):
+    """The launches created together, with one ZIP of all posters."""
+    batch = db.get_or_404(LaunchBatch, batch_id)
+    launches = [l for l in batch.launches if can_see_school(current_user, l.school)]
+    if not launches:
+        abort(404)
+    return render_template("staff/batch.html", batch=batch, launches=launches,
+                           counts=response_counts([l.id for l in launches]))
+
+
+@bp.get("/batches/<int:batch_id>/posters.zip")
+def batch_posters(batch_id: int):
+    """Every poster of a batch in one ZIP."""
+    from ..launches.documents import batch_posters_zip
+    batch = db.get_or_404(LaunchBatch, batch_id)
+    if not all(can_see_school(current_user, l.school) for l in batch.launches):
+        abort(404)
+    return pdf_download(batch_posters_zip(batch), _("posters-%(id)s.zip", id=batch.id),
+                        mimetype="application/zip")
+
+
+@bp.route("/schools/import", methods=["GET", "POST"])
+def import_view():
+    """Upload a school list (county office staff)."""
+    if current_user.role != "admin":
+        abort(403)
+    form = ImportForm()
+    row_errors, status = {}, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = import_schools(read_rows(upload.read(), upload.filename))
+            flash(_("Imported: %(created)s new, %(updated)s updated schools.",
+                    created=report.created, updated=report.updated), "success")
+            return redirect(url_for("staff.home"))
+        except ServiceError as exc:
+            flash(str(exc.message), "error")
+            row_errors, status = exc.fields, exc.status
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/import.html", form=form, row_errors=row_errors), status
