@@ -7,7 +7,7 @@ import re
 from .errors import AnswerError
 from .model import Question, Survey
 
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)", re.ASCII)
 
 
 def validate_answers(survey: Survey, answers: dict, *, grades: tuple[str, ...] | None = None,
@@ -89,7 +89,13 @@ def _number(question: Question, value, grades, from_form) -> int | float:
             value = float(value.strip())
         except ValueError:
             raise AnswerError("not_a_number") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise AnswerError("not_a_number")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer too large for a float, e.g. 10**400 from JSON
+        finite = False
+    if not finite:
         raise AnswerError("not_a_number")
     if not question.min <= value <= question.max:
         raise AnswerError("out_of_range", min=question.min, max=question.max)
@@ -97,7 +103,7 @@ def _number(question: Question, value, grades, from_form) -> int | float:
 
 
 def _time(question: Question, value, grades, from_form) -> str:
-    match = _TIME.match(value.strip()) if isinstance(value, str) else None
+    match = _TIME.fullmatch(value.strip()) if isinstance(value, str) else None
     if not match:
         raise AnswerError("not_a_time")
     return f"{int(match.group(1)):02d}:{match.group(2)}"
@@ -106,7 +112,8 @@ def _time(question: Question, value, grades, from_form) -> str:
 def _text(question: Question, value, grades, from_form) -> str:
     if not isinstance(value, str):
         raise AnswerError("not_text")
-    value = value.strip()
+    # NUL cannot be stored by PostgreSQL and never belongs in a comment.
+    value = value.replace("\x00", "").strip()
     if len(value) > question.max_length:
         raise AnswerError("too_long", max=question.max_length)
     return value

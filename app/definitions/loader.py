@@ -18,8 +18,8 @@ STANDARDS_FILE = "standards.yaml"
 #: Files in the surveys folder that are not survey definitions.
 NON_SURVEY_FILES = {SCALES_FILE, STANDARDS_FILE}
 
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_VALUE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_VALUE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _SURVEY_KEYS = {"key", "title", "description", "audiences", "topic", "questions"}
 _QUESTION_KEYS = {"id", "type", "label", "help", "required", "options", "scale", "min", "max",
                   "step", "unit", "max_length", "min_choices", "max_choices", "measure",
@@ -55,12 +55,11 @@ def load_scales(path: str | Path) -> dict:
     for name, labels in likert.items():
         if not isinstance(labels, list) or len(labels) != len(LIKERT_VALUES):
             raise DefinitionError(f"likert scale '{name}' needs exactly 5 labels", source=str(path))
-        for label in labels:
-            _text(label, "likert label", str(path), None)
-    for value in GRADE_VALUES:
-        _text(grades.get(value) if value in grades else grades.get(int(value)),
-              f"grade {value} label", str(path), None)
-    return {"likert": likert, "grades": {v: grades.get(v, grades.get(int(v))) for v in GRADE_VALUES}}
+    likert = {name: [_text(label, "likert label", str(path), None) for label in labels]
+              for name, labels in likert.items()}
+    grade_labels = {v: _text(grades.get(v, grades.get(int(v))), f"grade {v} label", str(path), None)
+                    for v in GRADE_VALUES}
+    return {"likert": likert, "grades": grade_labels}
 
 
 def load_file(path: str | Path, scales: dict | None = None) -> Survey:
@@ -79,6 +78,8 @@ def _read_yaml(path: Path):
         raise DefinitionError("file not found", source=str(path)) from None
     except yaml.YAMLError as exc:
         raise DefinitionError(f"not valid YAML: {exc}", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise DefinitionError("not UTF-8 text: save the file as UTF-8", source=str(path)) from None
 
 
 def parse_definition(data, *, scales: dict, source: str | None = None) -> Survey:
@@ -89,7 +90,7 @@ def parse_definition(data, *, scales: dict, source: str | None = None) -> Survey
     if unknown:
         raise DefinitionError(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}", source=source)
     key = data.get("key")
-    if not isinstance(key, str) or not _ID.match(key):
+    if not isinstance(key, str) or not _ID.fullmatch(key):
         raise DefinitionError("'key' must be lower-case letters, digits and _", source=source)
     title = _text(data.get("title"), "title", source, None)
     description = _text(data.get("description"), "description", source, None, optional=True)
@@ -118,7 +119,7 @@ def parse_definition(data, *, scales: dict, source: str | None = None) -> Survey
         normalised.append(norm)
 
     topic = data.get("topic")
-    if topic is not None and (not isinstance(topic, str) or not _ID.match(topic)):
+    if topic is not None and (not isinstance(topic, str) or not _ID.fullmatch(topic)):
         raise DefinitionError("'topic' must be lower-case letters, digits and _", source=source)
     normalised_source = {"key": key, "title": title, "description": description,
                          "audiences": list(audiences), "topic": topic, "questions": normalised}
@@ -131,7 +132,7 @@ def _parse_question(raw, index: int, scales: dict, earlier: dict[str, Question],
     if not isinstance(raw, dict):
         raise DefinitionError(f"question #{index} must be a mapping", source=source)
     qid = raw.get("id")
-    if not isinstance(qid, str) or not _ID.match(qid):
+    if not isinstance(qid, str) or not _ID.fullmatch(qid):
         raise DefinitionError(f"question #{index} needs an 'id' of lower-case letters, digits and _",
                               source=source)
     if qid in earlier:
@@ -193,13 +194,13 @@ def _parse_question(raw, index: int, scales: dict, earlier: dict[str, Question],
         extra.update(min_choices=low, max_choices=high)
     elif qtype == "likert":
         dimension = raw.get("dimension")
-        if dimension is not None and (not isinstance(dimension, str) or not _ID.match(dimension)):
+        if dimension is not None and (not isinstance(dimension, str) or not _ID.fullmatch(dimension)):
             fail("'dimension' must be lower-case letters, digits and _")
         extra["dimension"] = dimension
 
     measure = raw.get("measure")
     if measure is not None:
-        spec = MEASURES.get(measure)
+        spec = MEASURES.get(measure) if isinstance(measure, str) else None
         if spec is None:
             fail(f"unknown measure '{measure}'; known: {', '.join(sorted(MEASURES))}")
         if qtype not in spec.types:
@@ -225,7 +226,7 @@ def _parse_options(raw: dict, qtype: str, scales: dict, fail) -> list[Option]:
         if given is not None:
             fail("a likert question takes a 'scale', not 'options'")
         scale = raw.get("scale", "satisfaction")
-        labels = scales["likert"].get(scale)
+        labels = scales["likert"].get(scale) if isinstance(scale, str) else None
         if labels is None:
             fail(f"unknown likert scale '{scale}'; known: {', '.join(sorted(scales['likert']))}")
         return [Option(value, dict(label)) for value, label in zip(LIKERT_VALUES, labels)]
@@ -244,7 +245,7 @@ def _parse_options(raw: dict, qtype: str, scales: dict, fail) -> list[Option]:
         if not isinstance(item, dict) or set(item) - {"value", "label", "exclusive"}:
             fail("each option is a mapping with 'value', 'label' and optionally 'exclusive'")
         value = item.get("value")
-        if isinstance(value, bool) or not isinstance(value, (str, int)) or not _VALUE.match(str(value)):
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not _VALUE.fullmatch(str(value)):
             fail("an option 'value' must be letters, digits, _ or - (no spaces)")
         value = str(value)
         if value in values:
@@ -261,7 +262,7 @@ def _parse_options(raw: dict, qtype: str, scales: dict, fail) -> list[Option]:
 def _parse_show_if(raw, earlier: dict[str, Question], fail) -> ShowIf:
     if not isinstance(raw, dict) or set(raw) - {"question", "equals", "in"} or "question" not in raw:
         fail("'show_if' needs 'question' and 'equals' (one value) or 'in' (a list)")
-    target = earlier.get(raw["question"])
+    target = earlier.get(raw["question"]) if isinstance(raw["question"], str) else None
     if target is None:
         fail(f"show_if refers to '{raw['question']}', which is not an earlier question")
     if target.type not in _CONDITION_TYPES:
