@@ -36,7 +36,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language():
-        return {"lang": current_lang(), "stage_name": stage_name, "audience_name": audience_name}
+        return {"lang": current_lang()}
+
+    # Globals, not context: imported macros see them too.
+    app.jinja_env.globals.update(stage_name=stage_name, audience_name=audience_name,
+                                 indicator_name=indicator_name, verdict_name=verdict_name,
+                                 fmt=format_figure)
 
     app.add_template_filter(local_date, "localdate")
 
@@ -60,3 +65,53 @@ def local_date(moment) -> str:
     from flask_babel import format_date
     from .launches.services import local_time
     return format_date(local_time(moment), "medium") if moment else ""
+
+
+def indicator_name(key: str) -> str:
+    """An indicator key in words (dimension indices as "Satisfaction: teaching" etc.)."""
+    from flask_babel import gettext as _
+    names = {
+        "sleep_compliance": _("Sleep time meets the standard"),
+        "homework_compliance": _("Homework time meets the standard"),
+        "bedtime_compliance": _("Bedtime meets the standard"),
+        "phone_compliance": _("Phones handled as required"),
+        "activity_compliance": _("Physical activity meets the standard"),
+        "reading_compliance": _("No pressure to buy reading materials"),
+        "after_school_compliance": _("After-school service offered"),
+        "homework_minutes_mean": _("Average homework minutes a day"),
+        "satisfaction_index": _("Satisfaction index"),
+        "satisfaction_alpha": _("Reliability of the satisfaction scale (Cronbach's alpha)"),
+    }
+    if key in names:
+        return names[key]
+    base, _sep, dimension = key.partition(".")
+    if base == "satisfaction_index" and dimension:
+        return _("Satisfaction: %(dimension)s", dimension=dimension_name(dimension))
+    return key
+
+
+def dimension_name(dimension: str) -> str:
+    """A satisfaction dimension in words."""
+    from flask_babel import gettext as _
+    return {"teaching": _("teaching"), "homework": _("homework"), "safety": _("safety"),
+            "fees": _("fees"), "communication": _("home-school communication"),
+            "overall": _("overall"), "management": _("school management"),
+            "workload": _("workload")}.get(dimension, dimension)
+
+
+def verdict_name(verdict: str) -> str:
+    """A verdict in words."""
+    from flask_babel import gettext as _
+    return {"meets": _("Meets the target"), "does_not_meet": _("Below the target"),
+            "insufficient_data": _("Not enough data")}.get(verdict, verdict)
+
+
+def format_figure(value, key: str) -> str:
+    """A figure as people read it: percentages for shares, one decimal otherwise."""
+    if value is None:
+        return ""
+    if key.endswith("_compliance"):
+        return f"{value * 100:.1f}%"
+    if key == "satisfaction_alpha":
+        return f"{value:.2f}"
+    return f"{value:.1f}"

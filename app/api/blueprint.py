@@ -108,3 +108,52 @@ def launch_summary(launch_id: int):
     if not can_see_school(g.user, launch.school):
         raise Forbidden(_l("This school is not in your zones."))
     return jsonify(summarise_launch(launch))
+
+
+@bp.get("/schools/<code>/indicators")
+@token_required
+def school_indicators(code: str):
+    """A school's indicators against the standards, zone, county, last year and over time."""
+    from ..results.reports import parse_scope_args, school_report
+    school = school_by_code(code)
+    if school is None:
+        raise NotFound(_l("No school has this code."))
+    if not can_see_school(g.user, school):
+        raise Forbidden(_l("This school is not in your zones."))
+    year, audience = parse_scope_args(request.args)
+    return jsonify(school_report(school, year, audience))
+
+
+@bp.get("/zones/<code>/indicators")
+@token_required
+def zone_indicators(code: str):
+    """A zone's indicators with its schools side by side."""
+    from ..organisation.services import visible_zones
+    from ..results.reports import parse_scope_args, zone_report
+    zone = zone_by_code(code)
+    if zone is None:
+        raise NotFound(_l("No zone has this code."))
+    if zone not in visible_zones(g.user):
+        raise Forbidden(_l("This zone is not yours."))
+    year, audience = parse_scope_args(request.args)
+    return jsonify(zone_report(zone, year, audience))
+
+
+@bp.get("/county/indicators")
+@token_required
+def county_indicators():
+    """The county's indicators with every zone and school (county office and viewers)."""
+    from ..results.reports import county_report, parse_scope_args
+    require_role(g.user, "admin", "viewer")
+    year, audience = parse_scope_args(request.args)
+    return jsonify(county_report(year, audience))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    from pathlib import Path
+
+    import yaml
+    spec = yaml.safe_load((Path(__file__).with_name("openapi.yaml")).read_text(encoding="utf-8"))
+    return jsonify(spec)

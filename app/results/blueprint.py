@@ -1,4 +1,190 @@
-"""URL rules of the result pages (issue 3 fills these in)."""
-from flask import Blueprint
+"""URL rules of the result pages, charts and CSV downloads (all behind staff login)."""
+from __future__ import annotations
 
-bp = Blueprint("results", __name__)
+import csv
+import io
+from collections import OrderedDict
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..errors import ServiceError
+from ..extensions import db
+from ..i18n import indicator_name
+from ..organisation.models import School, Zone
+from ..organisation.services import can_see_school, visible_zones
+from .reports import county_report, parse_scope_args, school_report, zone_report
+from .services import responses_fingerprint
+
+bp = Blueprint("results", __name__, url_prefix="/staff")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every result page needs a signed-in user."""
+
+
+def scope_args():
+    """year and audience from the query string; a bad value is a 422 page, not a 500."""
+    return parse_scope_args(request.args)
+
+
+def zone_or_404(code: str) -> Zone:
+    """A zone the current user may see."""
+    zone = db.session.scalars(select(Zone).where(Zone.code == code)).first()
+    if zone is None or zone not in visible_zones(current_user):
+        abort(404)
+    return zone
+
+
+def school_or_404(code: str) -> School:
+    """A school the current user may see."""
+    school = db.session.scalars(select(School).where(School.code == code)).first()
+    if school is None or not can_see_school(current_user, school):
+        abort(404)
+    return school
+
+
+@bp.get("/county")
+def county():
+    """The county: every zone and school side by side (county office and viewers)."""
+    if not current_user.sees_whole_county:
+        abort(403)
+    year, audience = scope_args()
+    return render_template("results/county.html", report=county_report(year, audience))
+
+
+@bp.get("/zones/<code>/results")
+def zone(code: str):
+    """A zone's schools side by side, ranked with intervals."""
+    zone = zone_or_404(code)
+    year, audience = scope_args()
+    return render_template("results/zone.html", zone=zone, report=zone_report(zone, year, audience))
+
+
+# ---------------------------------------------------------------- charts and their data
+
+_charts: OrderedDict = OrderedDict()
+
+
+def _cached(key, build):
+    """Charts are rebuilt only when responses change (the fingerprint is part of the key)."""
+    key = (key, responses_fingerprint(), str(get_locale()))
+    if key not in _charts:
+        _charts[key] = build()
+        while len(_charts) > 256:
+            _charts.popitem(last=False)
+    _charts.move_to_end(key)
+    return _charts[key]
+
+
+def _groups_for(scope: str, code: str | None):
+    """(title, [(label, figure dict)]) for a bar chart of one indicator across groups."""
+    year, audience = scope_args()
+    key = request.view_args["key"]
+    if scope == "zone":
+        zone = zone_or_404(code)
+        report = zone_report(zone, year, audience)
+        groups = [(s["name"], _find(s["indicators"], key)) for s in report["schools"]]
+        title = f"{zone.name} · {indicator_name(key)} · {report['year']}"
+    else:
+        if not current_user.sees_whole_county:
+            abort(403)
+        report = county_report(year, audience)
+        groups = [(z["name"], _find(z["indicators"], key)) for z in report["zones"]]
+        title = f"{indicator_name(key)} · {report['year']}"
+    indicator = _find(report["indicators"], key)
+    if indicator is None:
+        abort(404)
+    return title, groups, indicator.get("target")
+
+
+def _find(indicators, key):
+    return next((i for i in indicators if i["key"] == key), None)
+
+
+@bp.get("/charts/<scope>/<key>.png", defaults={"code": None})
+@bp.get("/charts/<scope>/<code>/<key>.png")
+def bar_chart(scope: str, key: str, code: str | None):
+    """Bar chart with 95% intervals of one indicator across a zone's schools or the county's zones."""
+    from ..reporting.charts import bar_chart_with_intervals
+    if scope not in ("zone", "county"):
+        abort(404)
+
+    def build():
+        title, groups, target = _groups_for(scope, code)
+        figures = [g or {} for _, g in groups]
+        return bar_chart_with_intervals(
+            [label for label, _ in groups], [f.get("value") for f in figures],
+            [f.get("ci_low") for f in figures], [f.get("ci_high") for f in figures],
+            title=title, reference=target, reference_label=_("Target"),
+            suppressed_mask=[bool(f.get("suppressed", True)) for f in figures],
+            suppressed_label=_("Too few responses"), missing_label=_("No data"),
+            horizontal=True, percent=key.endswith("_compliance"))
+    return Response(_cached(("bar", scope, code, key, request.query_string), build), mimetype="image/png",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.get("/charts/<scope>/<key>.csv", defaults={"code": None})
+@bp.get("/charts/<scope>/<code>/<key>.csv")
+def bar_chart_csv(scope: str, key: str, code: str | None):
+    """The data behind a bar chart; suppressed groups have no figures."""
+    if scope not in ("zone", "county"):
+        abort(404)
+    title, groups, _target = _groups_for(scope, code)
+    rows = [(label, *(_cell(g, f) for f in ("n", "value", "ci_low", "ci_high", "suppressed")))
+            for label, g in groups]
+    return csv_download(f"{key}.csv", [_("Group"), "n", _("Value"), _("95% CI low"),
+                                       _("95% CI high"), _("Suppressed")], rows)
+
+
+@bp.get("/charts/school/<code>/<key>/trend.png")
+def trend_chart(code: str, key: str):
+    """A school's indicator over the years, with 95% bands."""
+    from ..reporting.charts import trend_chart as draw
+    school = school_or_404(code)
+
+    def build():
+        year, audience = scope_args()
+        indicator = _find(school_report(school, year, audience)["indicators"], key)
+        if indicator is None or not indicator.get("trend"):
+            abort(404)
+        periods = indicator["trend"]["periods"]
+        return draw([str(p["period"]) for p in periods], [p["value"] for p in periods],
+                    [p["ci_low"] for p in periods], [p["ci_high"] for p in periods],
+                    title=f"{school.name} · {indicator_name(key)}",
+                    missing_label=_("Too few responses"), percent=key.endswith("_compliance"))
+    return Response(_cached(("trend", code, key, request.query_string), build), mimetype="image/png",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.get("/charts/school/<code>/<key>/trend.csv")
+def trend_csv(code: str, key: str):
+    """The data behind a school's trend chart."""
+    school = school_or_404(code)
+    year, audience = scope_args()
+    series = (_find(school_report(school, year, audience)["indicators"], key) or {}).get("trend") or {}
+    rows = [(p["period"], p["n"], _cell(p, "value"), _cell(p, "ci_low"), _cell(p, "ci_high"),
+             _cell(p, "suppressed")) for p in series.get("periods", [])]
+    return csv_download(f"{school.code}-{key}-trend.csv", [_("Year"), "n", _("Value"), _("95% CI low"),
+                                                           _("95% CI high"), _("Suppressed")], rows)
+
+
+def _cell(figure, name):
+    if not figure:
+        return ""
+    value = figure.get(name)
+    return "" if value is None else value
+
+
+def csv_download(filename: str, header: list[str], rows) -> Response:
+    """A CSV that Excel and WPS open with Chinese intact (UTF-8 with BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -17,6 +17,8 @@ from ..organisation.importer import import_schools, read_rows
 from ..organisation.models import School, Zone, utcnow
 from ..organisation.services import can_launch_at, can_see_school, visible_zones
 from ..surveys.registry import active_surveys, definition_of
+from ..results.reports import parse_scope_args, school_report
+from ..results.services import launch_comments, launch_summary
 from .forms import CloseForm, ImportForm, LaunchForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -76,8 +78,10 @@ def school(code: str):
     if school is None or not can_see_school(current_user, school):
         abort(404)
     launches = launches_for([school.id])
+    year, audience = parse_scope_args(request.args)
     return render_template("staff/school.html", school=school, launches=launches,
-                           counts=response_counts([l.id for l in launches]), now=utcnow())
+                           counts=response_counts([l.id for l in launches]), now=utcnow(),
+                           report=school_report(school, year, audience))
 
 
 @bp.route("/launches/new", methods=["GET", "POST"])
@@ -130,7 +134,10 @@ def launch(launch_id: int):
     if not can_see_school(current_user, launch.school):
         abort(404)
     count = response_counts([launch.id]).get(launch.id, 0)
+    sees_comments = current_user.role == "admin" or launch.school.zone in current_user.zones
     return render_template("staff/launch.html", launch=launch, links=launch_links(launch),
+                           summary=launch_summary(launch),
+                           comments=launch_comments(launch) if sees_comments else None,
                            count=count, state=launch.state(utcnow()), close_form=CloseForm(),
                            survey=definition_of(launch.survey_version),
                            can_close=can_launch_at(current_user, launch.school))

@@ -1,0 +1,192 @@
+"""Indicator reports for a school, a zone and the county: JSON-safe dicts for the API and pages.
+
+Every figure comes from the cached county tables (`services.county_results`), so a school page,
+its zone page and the county page always agree, and suppression decided there holds everywhere.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..errors import InvalidInput
+from ..extensions import db
+from ..organisation.models import School, Zone
+from ..statistics import rank_schools, trend, verdicts, year_over_year
+from ..statistics.indicators import LOWER_IS_BETTER, respondent_values
+from ..statistics.jsonsafe import plain, to_float
+from .services import CountyResults, county_results, standards
+
+AUDIENCES = ("parent", "student", "teacher")
+_FIGURES = ("value", "ci_low", "ci_high")
+
+
+def parse_scope_args(args) -> tuple[int | None, str]:
+    """?year=2026&audience=parent, checked; 422 naming the bad field."""
+    errors = {}
+    year = args.get("year")
+    if year is not None:
+        try:
+            year = int(year)
+            if not 2000 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors["year"] = _l("Use a four-digit year such as 2026.")
+    audience = args.get("audience", "parent")
+    if audience not in AUDIENCES:
+        errors["audience"] = _l("Audience must be one of: %(a)s.", a=", ".join(AUDIENCES))
+    if errors:
+        raise InvalidInput(_l("The request is invalid."), errors)
+    return year, audience
+
+
+def _specs(results: CountyResults) -> dict:
+    """Indicator key -> the standard it is read against (description for people and the API)."""
+    _values, specs = respondent_values(results.measures.iloc[:0], standards(), results.items)
+    return {key: spec.standard for key, spec in specs.items()}
+
+
+def _pick_year(results: CountyResults, year: int | None) -> int | None:
+    if year is not None:
+        return year
+    return results.periods[-1] if results.periods else None
+
+
+def _figure(row) -> dict:
+    """One table row -> {value, ci_low, ci_high, n, suppressed}; hidden figures are None."""
+    hidden = bool(row["suppressed"])
+    out = {name: (None if hidden else to_float(row[name])) for name in _FIGURES}
+    out.update(n=int(row["n"]), suppressed=hidden)
+    return out
+
+
+def _indicator_list(rows: pd.DataFrame, specs: dict, with_verdict: bool = True) -> list[dict]:
+    """Rows of one group -> indicator dicts in the Summary JSON shape (plus target and verdict)."""
+    rows = rows[rows["n"] > 0]
+    if with_verdict and len(rows):
+        rows = rows.assign(verdict=verdicts(rows, standards().targets))
+    result = []
+    for _, row in rows.iterrows():
+        item = {"key": row["key"], **_figure(row), "standard": specs.get(row["key"], {})}
+        if row["key"] == "homework_minutes_mean" and not row["suppressed"]:
+            item["standard"] = {**item["standard"], "applicable_limit": to_float(row["limit"])}
+        if with_verdict:
+            item["target"] = to_float(standards().targets.get(row["key"]))
+            item["verdict"] = row["verdict"]
+        result.append(item)
+    return result
+
+
+def _respondents(results: CountyResults, year, **where) -> int:
+    """Responses behind a scope in a year (always shown, like the top-level n of a summary)."""
+    frame = results.measures
+    mask = frame["period"] == year
+    for column, value in where.items():
+        mask &= frame[column] == value
+    return int(mask.sum())
+
+
+def county_report(year: int | None, audience: str) -> dict:
+    """The county's indicators in a year, with every zone and school side by side."""
+    results = county_results(audience)
+    year = _pick_year(results, year)
+    specs = _specs(results)
+    zones = {z.id: z for z in db.session.scalars(select(Zone))}
+    schools = {s.id: s for s in db.session.scalars(select(School))}
+    county = results.county[results.county["period"] == year] if year else results.county.iloc[:0]
+    zone_rows = results.zones[results.zones["period"] == year] if year else results.zones.iloc[:0]
+    return {
+        "scope": {"type": "county"}, "year": year, "years": results.periods, "audience": audience,
+        "n": _respondents(results, year),
+        "indicators": _indicator_list(county, specs),
+        "zones": [{"code": zones[zid].code, "name": zones[zid].name,
+                   "n": _respondents(results, year, zone_id=zid),
+                   "indicators": _indicator_list(rows, specs)}
+                  for zid, rows in zone_rows.groupby("zone_id", sort=True) if zid in zones],
+        "schools": _school_rows(results, year, specs, schools, zone_id=None),
+    }
+
+
+def zone_report(zone: Zone, year: int | None, audience: str) -> dict:
+    """A zone's indicators and its schools side by side, ranked with intervals."""
+    results = county_results(audience)
+    year = _pick_year(results, year)
+    specs = _specs(results)
+    rows = results.zones[(results.zones["period"] == year) & (results.zones["zone_id"] == zone.id)]
+    schools = {s.id: s for s in zone.schools}
+    return {"scope": {"type": "zone", "code": zone.code, "name": zone.name}, "year": year,
+            "years": results.periods, "audience": audience,
+            "n": _respondents(results, year, zone_id=zone.id),
+            "indicators": _indicator_list(rows, specs),
+            "schools": _school_rows(results, year, specs, schools, zone_id=zone.id)}
+
+
+def _school_rows(results, year, specs, schools: dict, zone_id) -> list[dict]:
+    """Every school's indicators with its rank in its zone and its tie group (overlapping CIs)."""
+    table = results.schools[results.schools["period"] == year]
+    if zone_id is not None:
+        table = table[table["zone_id"] == zone_id]
+    table = table[table["n"] > 0]
+    ranks = {}
+    for key in table["key"].unique():
+        if key == "satisfaction_alpha":
+            continue
+        ranked = rank_schools(table, key, within="zone_id")
+        for _, row in ranked.iterrows():
+            ranks[(row["school_id"], key)] = (plain(row["rank"]) if pd.notna(row["rank"]) else None,
+                                              plain(row["tie_group"]) if pd.notna(row["tie_group"]) else None)
+    out = []
+    for school_id, rows in table.groupby("school_id", sort=True):
+        school = schools.get(school_id)
+        if school is None:
+            continue
+        indicators = _indicator_list(rows, specs)
+        for item in indicators:
+            item["rank"], item["tie_group"] = ranks.get((school_id, item["key"]), (None, None))
+        out.append({"code": school.code, "name": school.name, "zone": school.zone.code,
+                    "n": _respondents(results, year, school_id=school_id), "indicators": indicators})
+    return out
+
+
+def school_report(school: School, year: int | None, audience: str) -> dict:
+    """A school against the standards, its zone and the county, last year, and over time."""
+    results = county_results(audience)
+    year = _pick_year(results, year)
+    specs = _specs(results)
+    size = current_app.config["MIN_GROUP_SIZE"]
+    mine = results.schools[results.schools["school_id"] == school.id]
+    now = mine[mine["period"] == year]
+    zone = results.zones[(results.zones["zone_id"] == school.zone_id) & (results.zones["period"] == year)]
+    county = results.county[results.county["period"] == year]
+    zone_by_key = {r["key"]: _figure(r) for _, r in zone.iterrows() if r["n"] > 0}
+    county_by_key = {r["key"]: _figure(r) for _, r in county.iterrows() if r["n"] > 0}
+    changes = {}
+    if year is not None and (year - 1) in results.periods and len(mine):
+        change = year_over_year(mine.drop(columns=["zone_id", "school_id"]), year, year - 1)
+        for _, row in change.iterrows():
+            hidden = bool(row["suppressed"])
+            changes[row["key"]] = {
+                "year": year - 1, "value": None if hidden else to_float(row["value_previous"]),
+                "n": int(row["n_previous"]),
+                **{k: (None if hidden else to_float(row[k]))
+                   for k in ("difference", "ci_low", "ci_high", "p_value")},
+                "suppressed": hidden}
+    measures = results.measures[results.measures["school_id"] == school.id]
+    values, value_specs = respondent_values(measures, standards(), results.items)
+    indicators = _indicator_list(now, specs)
+    for item in indicators:
+        key = item["key"]
+        item["zone"] = zone_by_key.get(key)
+        item["county"] = county_by_key.get(key)
+        item["previous"] = changes.get(key)
+        if key in values:
+            series = trend(values[key], measures["period"], value_specs[key].kind, min_group_size=size)
+            if any(p["suppressed"] for p in series["periods"]):
+                # A slope over a hidden period would let its value be worked out: leave it out.
+                series.update(slope=None, statistic=None, p_value=None, test=None)
+            item["trend"] = series
+    return {"scope": {"type": "school", "code": school.code, "name": school.name,
+                      "zone": school.zone.code, "stage": school.stage},
+            "year": year, "years": results.periods, "audience": audience,
+            "n": _respondents(results, year, school_id=school.id), "indicators": indicators}
