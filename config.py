@@ -43,6 +43,8 @@ class Config:
     #: Absolute base URL for QR codes and posters (e.g. https://dudao.example.gov.cn); the
     #: request's own host is used when unset.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    #: The office's name as printed on posters and reports, e.g. 清河县人民政府教育督导室.
+    OFFICE_NAME = os.environ.get("OFFICE_NAME", "")
     #: Local time zone: dates people type and read are in it; everything is stored in UTC.
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh_CN"

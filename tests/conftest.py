@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -53,6 +54,9 @@ def make_app(database_url):
     def build(sync: bool = True, **overrides):
         app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
         apps.append(app)
+        # Tests keep one app context pushed, so `g` outlives a request; in production every
+        # request has its own. Forget the signed-in user between requests, as production does.
+        app.before_request(lambda: g.pop("_login_user", None) and None)
         if sync:
             from app.surveys.sync import sync_surveys
             with app.app_context():

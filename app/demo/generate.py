@@ -25,19 +25,21 @@ def fake_answers(survey: Survey, stage: str, rng: random.Random, *, quality: flo
     grades = STAGE_GRADES[stage]
     answers: dict = {}
     grade = int(rng.choice(grades)) if grades else None
+    # A respondent's general mood moves all their Likert answers together, as in real scales.
+    mood = rng.gauss(0, 0.6)
     for q in survey.questions:
         if not is_shown(q, answers, grades):
             continue
         if not q.required and rng.random() < (0.7 if q.type == "text" else 0.2):
             continue
-        value = _value(q, grade, rng, quality, comments)
+        value = _value(q, grade, rng, quality, comments, mood)
         if value is not None:
             answers[q.id] = value
     clean, errors = validate_answers(survey, answers, grades=grades)
     return clean
 
 
-def _value(q, grade, rng: random.Random, quality: float, comments):
+def _value(q, grade, rng: random.Random, quality: float, comments, mood: float = 0.0):
     kind = band(grade)
     if q.type == "grade":
         return str(grade) if grade else None
@@ -56,8 +58,8 @@ def _value(q, grade, rng: random.Random, quality: float, comments):
         minutes = int(rng.gauss(mean - 10 * quality, sd)) % (24 * 60)
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
     if q.type == "likert":
-        centre = 4.1 + 0.5 * quality
-        return str(min(5, max(1, round(rng.gauss(centre, 0.8)))))
+        centre = 4.0 + 0.5 * quality + mood
+        return str(min(5, max(1, round(rng.gauss(centre, 0.6)))))
     if q.measure == "phone_handling":
         return rng.choices(["not_brought", "handed_in", "kept_by_child"],
                            weights=[70, 22, 8 - 4 * quality])[0]

@@ -1,6 +1,7 @@
 """QR codes and posters of launches, with their wording from the translation layer."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import format_date, gettext as _
 
 from ..definitions.model import pick
@@ -26,7 +27,7 @@ def launch_poster(launch: Launch) -> bytes:
                        "information, and nothing can trace your answers back to you."),
         scan_text=_("Scan with WeChat or your phone camera to answer (about 3 minutes)"),
         closes_text=(_("Open until %(date)s", date=format_date(closes, "long")) if closes else None),
-        footer_text=_("County Education Supervision Office"),
+        footer_text=current_app.config["OFFICE_NAME"] or _("County Education Supervision Office"),
     )
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..definitions import STAGE_GRADES
 from ..errors import ServiceError
 from ..extensions import db
 from ..launches.blueprint import pdf_download
@@ -136,7 +137,7 @@ def launch(launch_id: int):
     count = response_counts([launch.id]).get(launch.id, 0)
     sees_comments = current_user.role == "admin" or launch.school.zone in current_user.zones
     return render_template("staff/launch.html", launch=launch, links=launch_links(launch),
-                           summary=launch_summary(launch),
+                           summary=launch_summary(launch), grades=STAGE_GRADES[launch.school.stage],
                            comments=launch_comments(launch) if sees_comments else None,
                            count=count, state=launch.state(utcnow()), close_form=CloseForm(),
                            survey=definition_of(launch.survey_version),

@@ -1,0 +1,32 @@
+"""Fixtures for result tests: responses with chosen answers, stored directly."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import insert
+
+from app.extensions import db
+from app.responses.models import Response
+
+
+@pytest.fixture
+def add_responses(app):
+    """Store answer dicts as responses of a launch, at a chosen time (default: mid-2026)."""
+    def add(launch, answers_list, when: datetime | None = None):
+        when = when or datetime(2026, 6, 15, 9, tzinfo=timezone.utc)
+        rows = [{"launch_id": launch.id, "school_id": launch.school_id,
+                 "survey_version_id": launch.survey_version_id, "submitted_hour": when,
+                 "receipt": secrets.token_urlsafe(12), "answers": answers} for answers in answers_list]
+        db.session.execute(insert(Response), rows)
+        db.session.commit()
+    return add
+
+
+@pytest.fixture
+def sleep_answers():
+    """Answers to the sleep survey with the measures that matter and the other required ones."""
+    def make(grade: str, hours: float, bedtime: str = "21:00") -> dict:
+        return {"grade": grade, "sleep_hours": hours, "bedtime": bedtime, "wake_time": "06:40"}
+    return make
