@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOG = ROOT / "app" / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+CATALOG = ROOT / "app" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
 
 
@@ -35,9 +35,8 @@ def test_translations_keep_their_placeholders():
 
 def test_catalog_holds_every_message_in_the_code(tmp_path):
     template = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-q", "-F",
-                    str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(template),
-                    str(ROOT / "app")], check=True, cwd=ROOT, capture_output=True)
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
+                    str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(template), "."], check=True, cwd=ROOT, capture_output=True)
     with template.open(encoding="utf-8") as handle:
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     have = {m.id if isinstance(m.id, str) else m.id[0] for m in load_catalog() if m.id}
