@@ -16,10 +16,14 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off", ""}
 
 
+#: Signs sessions in development only; production refuses to start with it.
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
     """Development defaults: SQLite under instance/, a development signing key."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'dudao.sqlite3'}"
     )
@@ -78,11 +82,11 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-    @classmethod
-    def check(cls) -> None:
-        """Fail loudly on settings production must not run without."""
-        key = os.environ.get("SECRET_KEY")
-        if not key or key == Config.SECRET_KEY or len(key) < 16:
+    @staticmethod
+    def check(config) -> None:
+        """Fail loudly on settings production must not run without (the loaded app config)."""
+        key = config.get("SECRET_KEY")
+        if not key or key == DEV_SECRET_KEY or len(key) < 16:
             raise RuntimeError("SECRET_KEY must be set (16+ characters) in production")
 
 

@@ -13,13 +13,14 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     configure(app, config_name, test_config)
 
-    from . import api, database, demo, errors, i18n, launches, organisation, respond, results
+    from . import api, database, demo, errors, guards, i18n, launches, organisation, respond, results
     from . import surveys, extensions_setup, staff
 
     extensions_setup.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)
     organisation.init_app(app)
     surveys.init_app(app)
     launches.init_app(app)
@@ -35,9 +36,12 @@ def configure(app: Flask, config_name: str | None, test_config: dict | None) -> 
     """Load the config class named by DUDAO_CONFIG (development, testing, production)."""
     name = config_name or os.environ.get("DUDAO_CONFIG", "development")
     config_class = CONFIGS[name]
-    if hasattr(config_class, "check"):
-        config_class.check()
     app.config.from_object(config_class)
+    # Secrets are read when the app is made, not when config.py was imported.
+    if os.environ.get("SECRET_KEY") and name != "testing":
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if test_config:
         app.config.update(test_config)
+    if hasattr(config_class, "check"):
+        config_class.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)

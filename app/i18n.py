@@ -1,7 +1,7 @@
 """The translation layer: Simplified Chinese by default, English on request."""
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
 from .extensions import babel
@@ -11,6 +11,8 @@ SUPPORTED = {"zh": "zh_CN", "zh_CN": "zh_CN", "en": "en"}
 
 def select_locale() -> str:
     """?lang=en|zh wins; staff keep their choice in the session; otherwise Chinese."""
+    if not has_request_context():  # the CLI: messages in the default language
+        return "zh_CN"
     wanted = request.args.get("lang")
     if wanted in SUPPORTED:
         if request.blueprint in STAFF_BLUEPRINTS:

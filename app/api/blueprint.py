@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from ..errors import Forbidden, NotFound, ServiceError
+from ..guards import read_json
 from ..extensions import db
 from ..launches.services import get_launch, launch_at_school, launch_batch, launch_links, parse_launch_request
 from ..organisation.auth import require_role, token_required
@@ -24,7 +25,7 @@ def health():
 
 def json_body() -> dict:
     """The request body as a JSON object, or a 400 that says so."""
-    body = request.get_json(silent=True, force=True)
+    body = read_json()
     if not isinstance(body, dict):
         raise ServiceError(_l("The body must be a JSON object."))
     return body
@@ -99,7 +100,7 @@ def post_launch():
     return created(launch_links(launch))
 
 
-@bp.get("/launches/<int:launch_id>/summary")
+@bp.get("/launches/<int(max=2147483647):launch_id>/summary")
 @token_required
 def launch_summary(launch_id: int):
     """Statistics of one launch, small groups suppressed."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -38,11 +39,7 @@ def login():
         user, reason = authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            target = request.args.get("next", "")
-            # Only follow local paths, never another site.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("staff.home")
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next", "")))
         status = 401
         if reason == "locked":
             flash(_l("Too many failed attempts. This account is locked for a while."), "error")
@@ -59,6 +56,15 @@ def logout():
     """Sign out."""
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+def safe_next(target: str) -> str:
+    """A local path to go to after sign-in; anything else (another site, odd characters) goes home."""
+    parts = urlsplit(target)
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 0x20 or c == "\x7f" for c in target) or parts.scheme or parts.netloc):
+        return url_for("staff.home")
+    return target
 
 
 @login_manager.user_loader

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput
 from ..extensions import db
-from .models import STAGES, School, Zone
-from .services import check_school_fields
+from .models import School, Zone
+from .services import check_school_fields, check_zone_fields
 
 #: Header names accepted for each column (offices often keep Chinese headers from their own tables).
 HEADERS = {
@@ -72,10 +72,15 @@ def import_schools(rows: list[dict]) -> ImportReport:
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         row["stage"] = STAGE_ALIASES.get(row.get("stage", ""), row.get("stage", ""))
         zone_code = row.get("zone", "")
+        zone_problems = {}
         if zone_code and zone_code not in zones and row.get("zone_name"):
-            new_zones.setdefault(zone_code, Zone(code=zone_code, name=row["zone_name"]))
+            zone_problems = {f"zone {k}": v for k, v in
+                             check_zone_fields({"code": zone_code, "name": row["zone_name"]}).items()}
+            if not zone_problems:
+                new_zones.setdefault(zone_code, Zone(code=zone_code, name=row["zone_name"].strip()))
         problems = {k: v for k, v in check_school_fields(row).items()
                     if not (k == "zone" and zone_code in new_zones)}
+        problems.update(zone_problems)
         if row.get("code") in seen:
             problems["code"] = _l("Same code as row %(row)d.", row=seen[row["code"]])
         seen.setdefault(row.get("code"), number)

@@ -16,6 +16,7 @@ from ..organisation.models import School, Zone
 from ..statistics import rank_schools, trend, verdicts, year_over_year
 from ..statistics.indicators import LOWER_IS_BETTER, respondent_values
 from ..statistics.jsonsafe import plain, to_float
+from .differences import school_differences
 from .services import CountyResults, county_results, standards
 
 AUDIENCES = ("parent", "student", "teacher")
@@ -43,7 +44,7 @@ def parse_scope_args(args) -> tuple[int | None, str]:
 
 def _specs(results: CountyResults) -> dict:
     """Indicator key -> the standard it is read against (description for people and the API)."""
-    _values, specs = respondent_values(results.measures.iloc[:0], standards(), results.items)
+    _values, specs = respondent_values(results.schema, standards(), results.items)
     return {key: spec.standard for key, spec in specs.items()}
 
 
@@ -64,32 +65,50 @@ def _figure(row) -> dict:
 def _indicator_list(rows: pd.DataFrame, specs: dict, with_verdict: bool = True) -> list[dict]:
     """Rows of one group -> indicator dicts in the Summary JSON shape (plus target and verdict)."""
     rows = rows[rows["n"] > 0]
-    if with_verdict and len(rows):
-        rows = rows.assign(verdict=verdicts(rows, standards().targets))
+    targets = standards().targets
+    if with_verdict and len(rows) and "verdict" not in rows:
+        rows = rows.assign(verdict=verdicts(rows, targets))
+    return _indicator_items(rows.to_dict("records"), specs, targets, with_verdict)
+
+
+def _indicator_items(records: list[dict], specs: dict, targets: dict, with_verdict: bool) -> list[dict]:
+    """`_indicator_list` over table rows already as dicts (with their verdict when wanted)."""
     result = []
-    for _, row in rows.iterrows():
+    for row in records:
         item = {"key": row["key"], **_figure(row), "standard": specs.get(row["key"], {})}
         if row["key"] == "homework_minutes_mean" and not row["suppressed"]:
             item["standard"] = {**item["standard"], "applicable_limit": to_float(row["limit"])}
         if with_verdict:
-            item["target"] = to_float(standards().targets.get(row["key"]))
-            item["verdict"] = row["verdict"]
+            target = targets.get(row["key"])
+            if row["key"] == "homework_minutes_mean" and target is None:
+                target = row["limit"]  # the band limit, when every respondent is in one band
+            item["target"] = to_float(target)
+            # No target (e.g. homework minutes over mixed grade bands): no verdict, not "no data".
+            item["verdict"] = row["verdict"] if item["target"] is not None else None
         result.append(item)
     return result
 
 
 def _respondents(results: CountyResults, year, **where) -> int:
     """Responses behind a scope in a year (always shown, like the top-level n of a summary)."""
-    frame = results.measures
+    frame = results.respondents
     mask = frame["period"] == year
     for column, value in where.items():
         mask &= frame[column] == value
-    return int(mask.sum())
+    return int(frame.loc[mask, "n"].sum())
+
+
+def _empty(scope: dict, year, audience) -> dict:
+    """The report of a scope nobody of this audience has answered yet."""
+    return {"scope": scope, "year": year, "years": [], "audience": audience, "n": 0,
+            "indicators": [], "zones": [], "schools": [], "differences": {}}
 
 
 def county_report(year: int | None, audience: str) -> dict:
     """The county's indicators in a year, with every zone and school side by side."""
     results = county_results(audience)
+    if not results.periods:
+        return _empty({"type": "county"}, year, audience)
     year = _pick_year(results, year)
     specs = _specs(results)
     zones = {z.id: z for z in db.session.scalars(select(Zone))}
@@ -111,6 +130,8 @@ def county_report(year: int | None, audience: str) -> dict:
 def zone_report(zone: Zone, year: int | None, audience: str) -> dict:
     """A zone's indicators and its schools side by side, ranked with intervals."""
     results = county_results(audience)
+    if not results.periods:
+        return _empty({"type": "zone", "code": zone.code, "name": zone.name}, year, audience)
     year = _pick_year(results, year)
     specs = _specs(results)
     rows = results.zones[(results.zones["period"] == year) & (results.zones["zone_id"] == zone.id)]
@@ -119,7 +140,8 @@ def zone_report(zone: Zone, year: int | None, audience: str) -> dict:
             "years": results.periods, "audience": audience,
             "n": _respondents(results, year, zone_id=zone.id),
             "indicators": _indicator_list(rows, specs),
-            "schools": _school_rows(results, year, specs, schools, zone_id=zone.id)}
+            "schools": _school_rows(results, year, specs, schools, zone_id=zone.id),
+            "differences": school_differences(results, zone.id, year)}
 
 
 def _school_rows(results, year, specs, schools: dict, zone_id) -> list[dict]:
@@ -128,30 +150,42 @@ def _school_rows(results, year, specs, schools: dict, zone_id) -> list[dict]:
     if zone_id is not None:
         table = table[table["zone_id"] == zone_id]
     table = table[table["n"] > 0]
+    if len(table):
+        # Verdicts for the whole table at once, not school by school.
+        table = table.assign(verdict=verdicts(table, standards().targets))
     ranks = {}
     for key in table["key"].unique():
         if key == "satisfaction_alpha":
             continue
         ranked = rank_schools(table, key, within="zone_id")
-        for _, row in ranked.iterrows():
-            ranks[(row["school_id"], key)] = (plain(row["rank"]) if pd.notna(row["rank"]) else None,
-                                              plain(row["tie_group"]) if pd.notna(row["tie_group"]) else None)
+        for school_id, rank, tie in zip(ranked["school_id"], ranked["rank"], ranked["tie_group"]):
+            ranks[(school_id, key)] = (plain(rank) if pd.notna(rank) else None,
+                                       plain(tie) if pd.notna(tie) else None)
+    respondents = results.respondent_counts(year)["schools"]
+    targets = standards().targets
+    by_school: dict = {}
+    for row in table.to_dict("records"):   # one conversion, then school by school in table order
+        by_school.setdefault(row["school_id"], []).append(row)
     out = []
-    for school_id, rows in table.groupby("school_id", sort=True):
+    for school_id in sorted(by_school):
         school = schools.get(school_id)
         if school is None:
             continue
-        indicators = _indicator_list(rows, specs)
+        indicators = _indicator_items(by_school[school_id], specs, targets, True)
         for item in indicators:
             item["rank"], item["tie_group"] = ranks.get((school_id, item["key"]), (None, None))
         out.append({"code": school.code, "name": school.name, "zone": school.zone.code,
-                    "n": _respondents(results, year, school_id=school_id), "indicators": indicators})
+                    "n": respondents.get(school_id, 0), "indicators": indicators})
     return out
 
 
 def school_report(school: School, year: int | None, audience: str) -> dict:
     """A school against the standards, its zone and the county, last year, and over time."""
     results = county_results(audience)
+    scope = {"type": "school", "code": school.code, "name": school.name,
+             "zone": school.zone.code, "stage": school.stage}
+    if not results.periods:
+        return {k: v for k, v in _empty(scope, year, audience).items() if k not in ("zones", "schools", "differences")}
     year = _pick_year(results, year)
     specs = _specs(results)
     size = current_app.config["MIN_GROUP_SIZE"]
@@ -165,6 +199,8 @@ def school_report(school: School, year: int | None, audience: str) -> dict:
     if year is not None and (year - 1) in results.periods and len(mine):
         change = year_over_year(mine.drop(columns=["zone_id", "school_id"]), year, year - 1)
         for _, row in change.iterrows():
+            if not row["n_previous"] or not row["n"]:
+                continue  # nothing to compare with: no data that year
             hidden = bool(row["suppressed"])
             changes[row["key"]] = {
                 "year": year - 1, "value": None if hidden else to_float(row["value_previous"]),
@@ -172,7 +208,7 @@ def school_report(school: School, year: int | None, audience: str) -> dict:
                 **{k: (None if hidden else to_float(row[k]))
                    for k in ("difference", "ci_low", "ci_high", "p_value")},
                 "suppressed": hidden}
-    measures = results.measures[results.measures["school_id"] == school.id]
+    measures = results.measures_of(school_id=school.id)
     values, value_specs = respondent_values(measures, standards(), results.items)
     indicators = _indicator_list(now, specs)
     for item in indicators:
@@ -182,6 +218,11 @@ def school_report(school: School, year: int | None, audience: str) -> dict:
         item["previous"] = changes.get(key)
         if key in values:
             series = trend(values[key], measures["period"], value_specs[key].kind, min_group_size=size)
+            # A year hidden in the school table (e.g. as a complementary partner) stays hidden here.
+            hidden_years = set(mine.loc[(mine["key"] == key) & mine["suppressed"].astype(bool), "period"])
+            for point in series["periods"]:
+                if point["period"] in hidden_years:
+                    point.update(value=None, ci_low=None, ci_high=None, suppressed=True)
             if any(p["suppressed"] for p in series["periods"]):
                 # A slope over a hidden period would let its value be worked out: leave it out.
                 series.update(slope=None, statistic=None, p_value=None, test=None)

@@ -128,7 +128,7 @@ def new_launch():
     return render_template("staff/launch_new.html", form=form, audiences=audiences), status
 
 
-@bp.get("/launches/<int:launch_id>")
+@bp.get("/launches/<int(max=2147483647):launch_id>")
 def launch(launch_id: int):
     """One launch: link, QR code, poster, response count, close button."""
     launch = get_launch(launch_id)
@@ -144,7 +144,7 @@ def launch(launch_id: int):
                            can_close=can_launch_at(current_user, launch.school))
 
 
-@bp.post("/launches/<int:launch_id>/close")
+@bp.post("/launches/<int(max=2147483647):launch_id>/close")
 def close(launch_id: int):
     """Close a launch early."""
     form = CloseForm()
@@ -156,7 +156,7 @@ def close(launch_id: int):
     return redirect(url_for("staff.launch", launch_id=launch_id))
 
 
-@bp.get("/batches/<int:batch_id>")
+@bp.get("/batches/<int(max=2147483647):batch_id>")
 def batch(batch_id: int):
     """The launches created together, with one ZIP of all posters."""
     batch = db.get_or_404(LaunchBatch, batch_id)
@@ -167,7 +167,7 @@ def batch(batch_id: int):
                            counts=response_counts([l.id for l in launches]))
 
 
-@bp.get("/batches/<int:batch_id>/posters.zip")
+@bp.get("/batches/<int(max=2147483647):batch_id>/posters.zip")
 def batch_posters(batch_id: int):
     """Every poster of a batch in one ZIP."""
     from ..launches.documents import batch_posters_zip

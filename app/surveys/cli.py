@@ -7,7 +7,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from pathlib import Path
+
 from ..definitions import DefinitionError, load_file
+from ..definitions.loader import SCALES_FILE, load_scales
 from .sync import sync_surveys
 
 surveys_cli = AppGroup("surveys", help="Load and validate survey definitions.")
@@ -33,7 +36,10 @@ def sync_command():
 def check_command(path):
     """Validate one survey file without storing it."""
     try:
-        survey = load_file(path)
+        # A draft kept outside surveys/ uses the shared scales of SURVEYS_DIR.
+        own = Path(path).with_name(SCALES_FILE)
+        scales = load_scales(own if own.exists() else Path(current_app.config["SURVEYS_DIR"]) / SCALES_FILE)
+        survey = load_file(path, scales=scales)
     except DefinitionError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

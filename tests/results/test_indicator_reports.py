@@ -111,3 +111,24 @@ def test_new_responses_refresh_cached_results(client, county, token_for, add_res
     after = client.get("/api/v1/schools/A/indicators?year=2026", headers=headers).json
     assert indicator(after, "sleep_compliance")["n"] == 33
     assert indicator(before, "sleep_compliance")["n"] == 15
+
+
+def test_pages_and_reports_of_an_audience_nobody_answered_are_empty_not_errors(client, make_school, make_user, token_for):
+    make_school(code="E", name="空校")
+    admin = make_user("office", "admin")
+    report = client.get("/api/v1/schools/E/indicators?audience=teacher", headers=token_for(admin)).json
+    assert (report["n"], report["indicators"], report["years"]) == (0, [], [])
+    assert client.post("/login", data={"username": "office", "password": "password123"}).status_code == 302
+    for page in ("/staff/schools/E?audience=teacher", "/staff/county?audience=student",
+                 f"/staff/zones/{report['scope']['zone']}/results?audience=teacher"):
+        assert client.get(page).status_code == 200, page
+
+
+def test_zone_report_tests_whether_schools_differ(client, county, token_for):
+    report = client.get("/api/v1/zones/N/indicators?year=2026", headers=token_for(county["admin"])).json
+    sleep_test = report["differences"]["sleep_compliance"]
+    # A: 18 of 30 meet the standard, B: 25 of 25 -> a clear difference.
+    from scipy.stats import chi2_contingency
+    chi2, p, _dof, _expected = chi2_contingency([[18, 12], [25, 0]], correction=False)
+    assert sleep_test["test"] == "chi_square" and sleep_test["p_value"] == pytest.approx(p)
+    assert sleep_test["cramers_v"] == pytest.approx((chi2 / 55) ** 0.5)

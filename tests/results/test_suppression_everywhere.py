@@ -98,3 +98,16 @@ def test_comments_are_shown_to_zone_staff_only(app, small_and_large, add_respons
         client = app.test_client()
         login(client, user)
         assert ("希望少留作业" in client.get(f"/staff/launches/{launch.id}").text) is visible
+
+
+def test_a_school_hidden_as_a_partner_stays_hidden_in_its_own_report_and_trend(client, small_and_large, token_for):
+    headers = token_for(small_and_large["admin"])
+    zone = client.get("/api/v1/zones/Z/indicators?year=2026", headers=headers).json
+    partners = [s["code"] for s in zone["schools"] if s["code"] != "TINY"
+                and next(i for i in s["indicators"] if i["key"] == "sleep_compliance")["suppressed"]]
+    assert partners, "complementary suppression hides a second school"
+    report = client.get(f"/api/v1/schools/{partners[0]}/indicators?year=2026", headers=headers).json
+    sleep = next(i for i in report["indicators"] if i["key"] == "sleep_compliance")
+    assert sleep["suppressed"] and sleep["value"] is None
+    point = next(p for p in sleep["trend"]["periods"] if p["period"] == 2026)
+    assert point["suppressed"] and point["value"] is None and sleep["trend"]["slope"] is None

@@ -216,11 +216,15 @@ def test_nested_zone_school_county_display_leaves_nothing_recoverable(zones):
             return False
         return np.linalg.matrix_rank(np.vstack([np.array(equations), functional])) == rank
 
+    # What must never be recovered: a group under the threshold that holds respondents. (A
+    # partner hidden to protect it may itself be worked out, e.g. the only school of a visible
+    # zone: that reveals a group of 10 or more, which is allowed.)
     for index in range(unknown.size):
-        unit = np.zeros(unknown.size)
-        unit[index] = 1
-        assert not determined(unit), schools.iloc[unknown[index]]
-    for _, zone in zone_table[zone_table["suppressed"] & (zone_table["n"] > 0)].iterrows():
+        if 0 < sizes[unknown[index]] < 10:
+            unit = np.zeros(unknown.size)
+            unit[index] = 1
+            assert not determined(unit), schools.iloc[unknown[index]]
+    small_zones = zone_table[(zone_table["n"] > 0) & (zone_table["n"] < 10)]
+    for _, zone in small_zones.iterrows():
         members = schools.index.get_indexer(schools.index[schools["zone_id"] == zone["zone_id"]])
-        assert np.isin(members, unknown).any(), "a hidden zone made only of visible schools"
         assert not determined(np.isin(unknown, members).astype(float)), zone
