@@ -55,8 +55,8 @@ def make_app(database_url):
         app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
         apps.append(app)
         # Tests keep one app context pushed, so `g` outlives a request; in production every
-        # request has its own. Forget the signed-in user between requests, as production does.
-        app.before_request(lambda: g.pop("_login_user", None) and None)
+        # request has its own. Start each request with an empty `g`, as production does.
+        app.before_request(lambda: vars(g).clear())
         if sync:
             from app.surveys.sync import sync_surveys
             with app.app_context():

@@ -5,7 +5,7 @@ import csv
 import io
 from collections import OrderedDict
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import indicator_name
 from ..organisation.models import School, Zone
 from ..organisation.services import can_see_school, visible_zones
+from ..staff.forms import CloseForm as TargetsForm
 from .reports import county_report, parse_scope_args, school_report, zone_report
 from .services import responses_fingerprint
 
@@ -63,6 +64,30 @@ def zone(code: str):
     zone = zone_or_404(code)
     year, audience = scope_args()
     return render_template("results/zone.html", zone=zone, report=zone_report(zone, year, audience))
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+def targets():
+    """County targets for school verdicts: everyone may read them, office staff set them."""
+    from .targets import current_targets, is_share, save_targets
+    form = TargetsForm()
+    status, errors = 200, {}
+    if request.method == "POST":
+        if current_user.role != "admin":
+            abort(403)
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            save_targets(current_user, {k: v for k, v in request.form.items() if not k.startswith("csrf")})
+            flash(_("The targets are saved. Verdicts use them from now on."), "success")
+            return redirect(url_for("results.targets"))
+        except ServiceError as exc:
+            flash(str(exc.message), "error")
+            status = exc.status
+            errors = exc.fields
+    rows = current_targets()
+    return render_template("results/targets.html", rows=rows, is_share=is_share, form=form,
+                           errors=errors, entered=request.form), status
 
 
 # ---------------------------------------------------------------- charts and their data

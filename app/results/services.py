@@ -26,13 +26,14 @@ import gc
 import json
 import os
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import Float, Integer, and_, case, cast, func, literal, null, or_, select
 
 from ..extensions import db
@@ -49,10 +50,29 @@ from ..statistics.standards import load_standards, national_standards
 from ..statistics.suppression import complementary_suppression, protect_nested, too_small
 from ..surveys.models import SurveyVersion
 from ..surveys.registry import definition_of
+from .models import CountyTarget
 
 
 def standards():
-    """The national standards with the county's overrides (STANDARDS_OVERRIDES file), if any."""
+    """The national standards, the STANDARDS_OVERRIDES file if any, then the targets office
+    staff set on the targets page (read once per request)."""
+    if has_request_context() and "_dudao_standards" in g:
+        return g._dudao_standards
+    merged = _file_standards()
+    targets = dict(db.session.execute(select(CountyTarget.key, CountyTarget.value)).all())
+    if targets:
+        merged = replace(merged, targets={**merged.targets, **targets})
+    if has_request_context():
+        g._dudao_standards = merged
+    return merged
+
+
+def file_standards():
+    """The standards before the county's own targets: what the targets page falls back to."""
+    return _file_standards()
+
+
+def _file_standards():
     path = current_app.config.get("STANDARDS_OVERRIDES")
     if not path:
         return national_standards()
