@@ -14,7 +14,7 @@ IN_MEMORY = {"SQLALCHEMY_DATABASE_URI": "sqlite://"}
 @pytest.fixture(autouse=True)
 def private_engine_options(monkeypatch):
     """Give each test its own copy of the class-level engine options: building an SQLite app
-    changes them in place (see the xfail below), which would break PostgreSQL apps built later."""
+    changes them in place, which would break PostgreSQL apps built later."""
     monkeypatch.setattr(Config, "SQLALCHEMY_ENGINE_OPTIONS", dict(Config.SQLALCHEMY_ENGINE_OPTIONS))
 
 
@@ -61,11 +61,6 @@ def test_production_signs_with_the_key_it_checked(proper_key):
     assert app.config["SECRET_KEY"] == proper_key
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: app/database.py init_app() edits "
-                   "app.config['SQLALCHEMY_ENGINE_OPTIONS'] in place, and that dict is the shared "
-                   "Config class attribute: after one SQLite app every later app (even PostgreSQL) "
-                   "gets connect_args={'timeout': 30} (psycopg: invalid connection option) and "
-                   "loses pool_pre_ping")
 def test_an_sqlite_app_leaves_the_engine_options_of_later_apps_alone():
     before = dict(Config.SQLALCHEMY_ENGINE_OPTIONS)
     create_app("testing", IN_MEMORY)

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from ..database import read_connection
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..organisation.models import School, User, Zone, utcnow
@@ -71,8 +73,8 @@ def parse_moment(value, *, end_of_day: bool) -> datetime:
         moment = value
     elif isinstance(value, date):
         moment = datetime.combine(value, time(23, 59, 59) if end_of_day else time(0, 0))
-    elif isinstance(value, str) and len(value.strip()) == 10:
-        day = date.fromisoformat(value.strip())
+    elif isinstance(value, str) and not any(c in value.strip() for c in "T: "):
+        day = date.fromisoformat(value.strip())  # 2026-12-20 or 20261220
         moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
     elif isinstance(value, str):
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -135,6 +137,7 @@ def close_launch(user: User, launch: Launch) -> None:
     if launch.closed_at is None:
         launch.closed_at = utcnow()
         db.session.commit()
+        forget_public_launch(launch.token)
 
 
 def launch_by_token(token: str) -> Launch | None:
@@ -144,6 +147,96 @@ def launch_by_token(token: str) -> Launch | None:
     return db.session.scalars(
         select(Launch).where(Launch.token == token)
         .options(joinedload(Launch.school), joinedload(Launch.survey_version))).first()
+
+
+@dataclass(frozen=True, slots=True)
+class PublicSchool:
+    """The school of a public launch, as the form shows it."""
+
+    id: int
+    name: str
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicLaunch:
+    """What the public side needs of a launch, read in one query: no ORM objects, and not the
+    survey definition (cached per process by app.surveys.registry.definition_for)."""
+
+    id: int
+    token: str
+    audience: str
+    school_id: int
+    survey_version_id: int
+    content_hash: str
+    opens_at: datetime
+    closes_at: datetime | None
+    closed_at: datetime | None
+    school: PublicSchool
+
+    #: The same rule as the model's: 'scheduled', 'open' or 'closed' at a moment.
+    state = Launch.state
+
+
+_launches, _schools, _versions = Launch.__table__, School.__table__, SurveyVersion.__table__
+#: Built once, so SQLAlchemy computes its cache key once and reuses the compiled form.
+_PUBLIC_LAUNCH = (
+    select(_launches.c.id, _launches.c.token, _launches.c.audience, _launches.c.school_id,
+           _launches.c.survey_version_id, _versions.c.content_hash, _launches.c.opens_at,
+           _launches.c.closes_at, _launches.c.closed_at, _schools.c.name, _schools.c.stage)
+    .join_from(_launches, _schools, _schools.c.id == _launches.c.school_id)
+    .join(_versions, _versions.c.id == _launches.c.survey_version_id)
+    .where(_launches.c.token == bindparam("token"))
+)
+
+
+#: Seconds a worker keeps what it read about a launch before reading it again. The state is
+#: still computed on every request from the current time (closes_at is exact); only a change
+#: to the row (closing by hand, a new closing time, a survey edit before any response) reaches
+#: the other worker processes up to this late. The worker that closes a launch forgets it at
+#: once (close_launch). PUBLIC_LAUNCH_CACHE_SECONDS in the app config overrides it; 0 turns
+#: the cache off, which is the default under TESTING (tests change rows behind the app's back).
+PUBLIC_LAUNCH_CACHE_SECONDS = 5.0
+#: Bound on remembered launches per worker (unknown tokens are never remembered).
+_PUBLIC_CACHE_MAX = 20_000
+_public_cache: dict[str, tuple[float, PublicLaunch]] = {}
+
+
+def public_launch(token: str) -> PublicLaunch | None:
+    """The launch behind a public token, for the form and the submission endpoints: one Core
+    query on a pooled connection outside the request's session, remembered a few seconds."""
+    if not token or len(token) > 64:
+        return None
+    now = monotonic()
+    hit = _public_cache.get(token)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    launch = _read_public_launch(token)
+    ttl = current_app.config.get("PUBLIC_LAUNCH_CACHE_SECONDS",
+                                 0 if current_app.testing else PUBLIC_LAUNCH_CACHE_SECONDS)
+    if launch is None or not ttl:
+        _public_cache.pop(token, None)
+        return launch
+    if len(_public_cache) >= _PUBLIC_CACHE_MAX:
+        _public_cache.clear()
+    _public_cache[token] = (now + ttl, launch)
+    return launch
+
+
+def forget_public_launch(token: str) -> None:
+    """Drop a launch from this worker's cache (after it changed here)."""
+    _public_cache.pop(token, None)
+
+
+def _read_public_launch(token: str) -> PublicLaunch | None:
+    with read_connection() as conn:
+        row = conn.execute(_PUBLIC_LAUNCH, {"token": token}).first()
+    if row is None:
+        return None
+    (launch_id, token, audience, school_id, version_id, content_hash, opens_at, closes_at,
+     closed_at, school_name, stage) = row
+    return PublicLaunch(launch_id, token, audience, school_id, version_id, content_hash, opens_at,
+                        closes_at, closed_at, PublicSchool(school_id, school_name, stage))
 
 
 def get_launch(launch_id: int) -> Launch:

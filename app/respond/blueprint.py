@@ -1,20 +1,21 @@
 """URL rules of the public side: thin views over app.definitions and app.responses."""
 from __future__ import annotations
 
+import json
 import secrets
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..definitions import STAGE_GRADES, validate_answers
+from ..definitions import STAGE_GRADES, Survey, validate_answers
 from ..errors import Forbidden, Gone, InvalidInput, NotFound, ServiceError
 from ..extensions import limiter
-from ..launches.models import Launch
-from ..launches.services import launch_by_token
+from ..guards import read_json
+from ..launches.services import PublicLaunch, public_launch
 from ..organisation.models import utcnow
 from ..responses.services import (MAX_IDEMPOTENCY_KEY, AlreadySubmitted, device_has_answered,
                                   store_response)
-from ..surveys.registry import definition_of
+from ..surveys.registry import definition_for
 from .form import (DEVICE_COOKIE, DEVICE_COOKIE_AGE, HONEYPOT, answers_from_form, check_ticket,
                    new_ticket)
 from .messages import answer_messages
@@ -27,9 +28,12 @@ def submit_limit() -> str:
     return current_app.config["PUBLIC_SUBMIT_LIMIT"]
 
 
-def open_launch(token: str) -> Launch:
-    """The launch behind the token if it is taking responses; otherwise 404, 403 or 410."""
-    launch = launch_by_token(token)
+def open_launch(token: str) -> PublicLaunch:
+    """The launch behind the token if it is taking responses; otherwise 404, 403 or 410.
+
+    The state is judged on every request against the current time; the launch row itself may be
+    up to PUBLIC_LAUNCH_CACHE_SECONDS old in a worker that did not close it (see public_launch)."""
+    launch = public_launch(token)
     if launch is None:
         raise NotFound(_l("This survey link does not exist. Please check the QR code or link."))
     state = launch.state(utcnow())
@@ -67,7 +71,7 @@ def submit_form(token: str):
     launch, unavailable = _page_for_unavailable(token)
     if unavailable:
         return unavailable
-    definition = definition_of(launch.survey_version)
+    definition = _definition(launch)
     answers = answers_from_form(definition, request.form)
     if request.form.get(HONEYPOT):
         # Only bots fill the hidden field; they get the normal thanks and nothing is stored.
@@ -102,9 +106,7 @@ def submit_form(token: str):
 def submit_json(token: str):
     """JSON submission for apps and kiosks: {"answers": {...}} -> 201 {"receipt"}."""
     launch = open_launch(token)
-    body = request.get_json(silent=True, force=True)
-    if body is None:
-        raise ServiceError(_l("The body must be JSON: {\"answers\": {...}}."))
+    body = read_json()  # 400 for malformed, too deep, NUL or unpaired surrogates
     if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
         raise InvalidInput(_l("Some answers are invalid."),
                            {"answers": _l("Give the answers as an object keyed by question id.")})
@@ -112,15 +114,17 @@ def submit_json(token: str):
     if key is not None and not (1 <= len(key) <= MAX_IDEMPOTENCY_KEY):
         raise ServiceError(_l("The Idempotency-Key header is too long."),
                            {"Idempotency-Key": _l("At most %(n)d characters.", n=MAX_IDEMPOTENCY_KEY)})
-    definition = definition_of(launch.survey_version)
+    definition = _definition(launch)
     clean, errors = validate_answers(definition, body["answers"], grades=_grades(launch))
     if errors:
         raise InvalidInput(_l("Some answers are invalid."), answer_messages(errors))
     receipt, replayed = store_response(
         launch_id=launch.id, school_id=launch.school_id, survey_version_id=launch.survey_version_id,
         answers=clean, idempotency_key=key)
-    response = jsonify({"receipt": receipt})
-    response.status_code = 201
+    # The same bytes jsonify would send, without its provider machinery on the hot path.
+    response = current_app.response_class(
+        json.dumps({"receipt": receipt}, separators=(",", ":")) + "\n", status=201,
+        mimetype="application/json")
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -132,12 +136,17 @@ def privacy():
     return render_template("respond/privacy.html")
 
 
-def _grades(launch: Launch) -> tuple[str, ...]:
+def _grades(launch: PublicLaunch) -> tuple[str, ...]:
     return STAGE_GRADES[launch.school.stage]
 
 
-def _render_form(launch: Launch, answers: dict, errors: dict, status: int, notice: str | None = None):
-    definition = definition_of(launch.survey_version)
+def _definition(launch: PublicLaunch) -> Survey:
+    return definition_for(launch.survey_version_id, launch.content_hash)
+
+
+def _render_form(launch: PublicLaunch, answers: dict, errors: dict, status: int,
+                 notice: str | None = None):
+    definition = _definition(launch)
     page = render_template("respond/form.html", launch=launch, survey=definition,
                            grades=_grades(launch), answers=answers, errors=errors, notice=notice,
                            ticket=new_ticket(launch.id), honeypot=HONEYPOT)

@@ -2,8 +2,9 @@
 apart from in-place edits before any response, which change the content hash)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from ..database import read_connection
 from ..definitions import Survey as Definition
 from ..definitions import survey_from_stored
 from ..extensions import db
@@ -13,6 +14,12 @@ from .models import Survey, SurveyVersion
 #: Typed definitions by (version id, content hash); bounded by the number of versions that exist.
 _definitions: dict[tuple[int, str], Definition] = {}
 
+_versions = SurveyVersion.__table__
+#: The stored definition of one version (a Core statement built once: no ORM objects, no JSON
+#: decoding unless the definition is not cached yet).
+_STORED_DEFINITION = select(_versions.c.definition, _versions.c.content_hash).where(
+    _versions.c.id == bindparam("version_id"))
+
 
 def definition_of(version: SurveyVersion) -> Definition:
     """The typed definition of a stored version, parsed once per process."""
@@ -20,6 +27,18 @@ def definition_of(version: SurveyVersion) -> Definition:
     definition = _definitions.get(key)
     if definition is None:
         definition = _definitions[key] = survey_from_stored(version.definition)
+    return definition
+
+
+def definition_for(version_id: int, content_hash: str) -> Definition:
+    """The typed definition of a version known by id and content hash (what a public request
+    reads with its launch); the stored definition is read and parsed once per process."""
+    definition = _definitions.get((version_id, content_hash))
+    if definition is None:
+        with read_connection() as conn:
+            row = conn.execute(_STORED_DEFINITION, {"version_id": version_id}).one()
+        definition = survey_from_stored(row.definition)
+        _definitions[(version_id, row.content_hash)] = definition
     return definition
 
 

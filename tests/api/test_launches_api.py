@@ -98,9 +98,6 @@ def test_closing_time_is_accepted_as_iso_datetime(client, admin_headers, make_sc
         assert (closes.date(), closes.hour, closes.minute) == (day, utc_hour, 0), suffix
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: parse_moment only treats 10-character strings as dates; "
-                   "the ISO basic date 20261201 parses as a datetime at 00:00, so the launch closes "
-                   "a day earlier than 2026-12-01 would")
 def test_basic_format_date_also_closes_at_the_end_of_that_day(client, admin_headers, make_school):
     day = local_day(3)
     response = launch(client, admin_headers, school=make_school().code, closes_at=day.strftime("%Y%m%d"))

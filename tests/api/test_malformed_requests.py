@@ -160,8 +160,6 @@ def typed_answers(launch, **overrides) -> dict:
             for k, v in valid_answers(launch, **overrides).items()}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the public submission parses JSON the same way; deeply "
-                   "nested JSON raises RecursionError -> 500")
 def test_deeply_nested_json_to_the_public_endpoint_is_400(client, make_launch):
     response = client.post(public_url(make_launch("sleep")), data="[" * 100_000 + "]" * 100_000,
                            content_type="application/json")
