@@ -37,8 +37,11 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
+## Benchmarks (not run by CI; results are recorded in benchmarks/RESULTS.md). Needs wrk.
 bench: install
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/submit_load.py
+	$(BIN)/python benchmarks/stats_scale.py --db sqlite
+	$(BIN)/python benchmarks/stats_scale.py --db postgres
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
