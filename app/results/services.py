@@ -42,7 +42,7 @@ from ..organisation.models import School
 from ..responses.models import Response
 from ..statistics import build_frame, item_column, summarise
 from ..statistics.frames import META_COLUMNS, NUMERIC_MEASURES, TIME_MEASURES, frame_from_columns, typed_answers
-from ..statistics.indicators import (HOMEWORK_MEAN, SATISFACTION_ALPHA, SATISFACTION_INDEX, TABLE_COLUMNS,
+from ..statistics.indicators import (_with_groups, HOMEWORK_MEAN, SATISFACTION_ALPHA, SATISFACTION_INDEX, TABLE_COLUMNS,
                                      IndicatorSpec, feldt_interval, homework_rule, indicators_by,
                                      respondent_values, satisfaction_item_map)
 from ..statistics.intervals import t_interval, wilson_interval
@@ -668,11 +668,3 @@ def _mean_variance(n, total, squares):
         variance = np.where(n > 1, (squares - total * mean) / (n - 1), np.nan)
     # Rounding can leave a hair below zero when every value is the same.
     return mean, np.where(variance < 0, 0.0, variance)
-
-
-def _with_groups(groups: pd.Index, by: list[str], part: dict) -> pd.DataFrame:
-    """A block of table rows: the group columns from the group index, then the figures."""
-    frame = pd.DataFrame(part, index=range(len(groups)))
-    labels = groups.to_frame(index=False)
-    labels.columns = by
-    return pd.concat([labels, frame], axis=1)

@@ -9,15 +9,8 @@ from app.statistics import (apply_mask, complementary_suppression, protect_neste
                             suppress_table)
 
 
-def determined_by_rank(hidden, row_totals=True, column_totals=True):
-    """Independent check: a hidden cell is determined iff adding its unit vector keeps the rank."""
-    cells = [tuple(c) for c in np.argwhere(hidden)]
-    rows, cols = hidden.shape
-    equations = []
-    if row_totals and cols > 1:
-        equations += [[1.0 if r == i else 0.0 for r, _ in cells] for i in range(rows)]
-    if column_totals and rows > 1:
-        equations += [[1.0 if c == j else 0.0 for _, c in cells] for j in range(cols)]
+def determined_cells(cells, equations):
+    """The cells whose value follows from the equations: adding its unit vector keeps the rank."""
     if not equations or not cells:
         return []
     system = np.array(equations)
@@ -29,6 +22,18 @@ def determined_by_rank(hidden, row_totals=True, column_totals=True):
         if np.linalg.matrix_rank(np.vstack([system, unit])) == rank:
             exposed.append(cell)
     return exposed
+
+
+def determined_by_rank(hidden, row_totals=True, column_totals=True):
+    """Independent check: a hidden cell is determined iff adding its unit vector keeps the rank."""
+    cells = [tuple(c) for c in np.argwhere(hidden)]
+    rows, cols = hidden.shape
+    equations = []
+    if row_totals and cols > 1:
+        equations += [[1.0 if r == i else 0.0 for r, _ in cells] for i in range(rows)]
+    if column_totals and rows > 1:
+        equations += [[1.0 if c == j else 0.0 for _, c in cells] for j in range(cols)]
+    return determined_cells(cells, equations)
 
 
 def determined_as_shown(flags, sizes, threshold=10):
@@ -44,17 +49,7 @@ def determined_as_shown(flags, sizes, threshold=10):
                  if cols > 1 and sizes[i].sum() >= threshold]
     equations += [[1.0 if c == j else 0.0 for _, c in cells] for j in range(cols)
                   if rows > 1 and sizes[:, j].sum() >= threshold]
-    if not equations or not cells:
-        return []
-    system = np.array(equations)
-    rank = np.linalg.matrix_rank(system)
-    exposed = []
-    for index, cell in enumerate(cells):
-        unit = np.zeros(len(cells))
-        unit[index] = 1
-        if np.linalg.matrix_rank(np.vstack([system, unit])) == rank:
-            exposed.append(cell)
-    return exposed
+    return determined_cells(cells, equations)
 
 
 def test_a_group_below_the_threshold_is_hidden_whole_and_a_second_group_with_it():
