@@ -7,11 +7,14 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.definitions import parse_definition
+from app.definitions.loader import SCALES_FILE, load_scales
 from app.extensions import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -163,4 +166,23 @@ def make_launch(app, make_school, make_user):
         db.session.add(launch)
         db.session.commit()
         return launch
+    return make
+
+
+@pytest.fixture(scope="session")
+def scales():
+    """The shared Likert scales and grade labels of the project."""
+    return load_scales(os.path.join(os.path.dirname(__file__), "..", "surveys", SCALES_FILE))
+
+
+@pytest.fixture
+def make_survey(scales):
+    """Build a tiny `Survey` from a list of question dicts (or a YAML string of them)."""
+    def make(questions, **overrides):
+        """A tiny survey; `overrides` replace top-level fields."""
+        if isinstance(questions, str):
+            questions = yaml.safe_load(questions)
+        data = {"key": "tiny", "title": "小问卷", "audiences": ["parent"], "questions": questions}
+        data.update(overrides)
+        return parse_definition(data, scales=scales, source="tiny.yaml")
     return make

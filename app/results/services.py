@@ -42,12 +42,12 @@ from ..organisation.models import School
 from ..responses.models import Response
 from ..statistics import build_frame, item_column, summarise
 from ..statistics.frames import META_COLUMNS, NUMERIC_MEASURES, TIME_MEASURES, frame_from_columns, typed_answers
-from ..statistics.indicators import (_with_groups, HOMEWORK_MEAN, SATISFACTION_ALPHA, SATISFACTION_INDEX, TABLE_COLUMNS,
-                                     IndicatorSpec, feldt_interval, homework_rule, indicators_by,
+from ..statistics.indicators import (HOMEWORK_MEAN, SATISFACTION_ALPHA, SATISFACTION_INDEX,
+                                     IndicatorSpec, _with_groups, finish_table, feldt_interval, homework_rule, indicators_by,
                                      respondent_values, satisfaction_item_map)
 from ..statistics.intervals import t_interval, wilson_interval
 from ..statistics.standards import load_standards, national_standards
-from ..statistics.suppression import complementary_suppression, protect_nested, too_small
+from ..statistics.suppression import protect_nested
 from ..surveys.models import SurveyVersion
 from ..surveys.registry import definition_of
 from .models import CountyTarget
@@ -361,19 +361,28 @@ def compute_county(measures: pd.DataFrame) -> CountyResults:
     if not periods:
         return result
     common = dict(standards=rules, items=items, min_group_size=size)
-    # Suppression is decided per period: each year's tables are read on their own.
-    schools, zones, county = [], [], []
-    for period, frame in measures.groupby("period", sort=True):
-        schools.append(indicators_by(frame, ["zone_id", "school_id"], **common).assign(period=period))
-        zones.append(indicators_by(frame, ["zone_id"], **common).assign(period=period))
-        county.append(indicators_by(frame.assign(county=0), ["county"], **common,
-                                    complementary=False).assign(period=period))
-    result.zones = pd.concat(zones, ignore_index=True)
-    result.schools = protect_nesting(pd.concat(schools, ignore_index=True), result.zones)
-    result.county = pd.concat(county, ignore_index=True).drop(columns="county")
+    fill_levels(result, measures.groupby("period", sort=True),
+                lambda frame, by, complementary: indicators_by(frame, by, complementary=complementary,
+                                                               **common))
     result.respondents = (measures.groupby(["period", "zone_id", "school_id"], dropna=False)
                           .size().rename("n").reset_index())
     return result
+
+
+def fill_levels(result: CountyResults, periods, build) -> None:
+    """The school, zone and county tables of every period, whichever path computes them.
+
+    `build(frame, by, complementary)` makes one table. Suppression is decided per period (each
+    year's tables are read on their own); then nesting is protected (`protect_nesting`).
+    """
+    schools, zones, county = [], [], []
+    for period, frame in periods:
+        schools.append(build(frame, ["zone_id", "school_id"], True).assign(period=period))
+        zones.append(build(frame, ["zone_id"], True).assign(period=period))
+        county.append(build(frame.assign(county=0), ["county"], False).assign(period=period))
+    result.zones = pd.concat(zones, ignore_index=True)
+    result.schools = protect_nesting(pd.concat(schools, ignore_index=True), result.zones)
+    result.county = pd.concat(county, ignore_index=True).drop(columns="county")
 
 
 def protect_nesting(schools: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
@@ -447,15 +456,9 @@ def aggregate_county(audience: str = "parent", upto: int | None = None) -> Count
     result = CountyResults(measures=None, periods=periods, schema=schema, items=items,
                            audience=audience, upto=upto)
     common = dict(specs=specs, items=list(items), reducers=reducers, min_group_size=size)
-    schools, zones, county = [], [], []
-    for year, frame in sums.groupby("period", sort=True):
-        schools.append(sums_table(frame, ["zone_id", "school_id"], **common).assign(period=year))
-        zones.append(sums_table(frame, ["zone_id"], **common).assign(period=year))
-        county.append(sums_table(frame.assign(county=0), ["county"], **common,
-                                 complementary=False).assign(period=year))
-    result.zones = pd.concat(zones, ignore_index=True)
-    result.schools = protect_nesting(pd.concat(schools, ignore_index=True), result.zones)
-    result.county = pd.concat(county, ignore_index=True).drop(columns="county")
+    fill_levels(result, sums.groupby("period", sort=True),
+                lambda frame, by, complementary: sums_table(frame, by, complementary=complementary,
+                                                            **common))
     result.respondents = sums[["period", "zone_id", "school_id", "responses"]].rename(
         columns={"responses": "n"})
     return result
@@ -650,15 +653,7 @@ def sums_table(sums: pd.DataFrame, by: list[str], *, specs: dict[str, IndicatorS
         parts.append(_with_groups(groups, by, {
             "key": SATISFACTION_ALPHA, "kind": "alpha", "n": n, "k": np.nan, "mean": np.nan,
             "sd": np.nan, "value": alpha, "ci_low": low, "ci_high": high, "limit": np.nan}))
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*by, *TABLE_COLUMNS])
-    table["n"] = table["n"].astype(int)
-    table["suppressed"] = too_small(table["n"].to_numpy(), min_group_size)
-    if complementary and by and len(table):
-        table["suppressed"] = complementary_suppression(table, by, fixed=["key"])
-    hidden = table["suppressed"].to_numpy(dtype=bool)
-    for column in ("k", "mean", "sd", "value", "ci_low", "ci_high", "limit"):
-        table[column] = table[column].astype(float).mask(hidden)
-    return table[[*by, *TABLE_COLUMNS]]
+    return finish_table(parts, by, min_group_size, complementary)
 
 
 def _mean_variance(n, total, squares):

@@ -234,6 +234,12 @@ def indicator_table(measures, by: list[str], standards, items, min_group_size: i
             "method": "Cronbach's alpha over complete cases", "interval": "Feldt",
             "items": len(items)})
         parts.append(_with_groups(groups, by, _alpha_by(measures, list(items), keys, groups)))
+    return finish_table(parts, by, min_group_size, complementary), specs
+
+
+def finish_table(parts: list[pd.DataFrame], by: list[str], min_group_size: int,
+                 complementary: bool) -> pd.DataFrame:
+    """Blocks of indicator rows -> one table with small groups (and their partners) hidden."""
     table = (pd.concat(parts, ignore_index=True) if parts
              else pd.DataFrame(columns=[*by, *TABLE_COLUMNS]))
     table["n"] = table["n"].astype(int)
@@ -243,7 +249,7 @@ def indicator_table(measures, by: list[str], standards, items, min_group_size: i
     hidden = table["suppressed"].to_numpy(dtype=bool)
     for column in ("k", "mean", "sd", "value", "ci_low", "ci_high", "limit"):
         table[column] = table[column].astype(float).mask(hidden)
-    return table[[*by, *TABLE_COLUMNS]], specs
+    return table[[*by, *TABLE_COLUMNS]]
 
 
 def _with_groups(groups: pd.Index, by: list[str], part: dict) -> pd.DataFrame:

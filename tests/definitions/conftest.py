@@ -1,32 +1,12 @@
-"""Fixtures for the definitions tests: the real shared scales and tiny inline surveys."""
+"""Fixtures for the definitions tests (scales and make_survey live in tests/conftest.py)."""
 import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
-from app.definitions import parse_definition
-from app.definitions.loader import SCALES_FILE, load_scales
+from app.definitions.loader import SCALES_FILE
 
 SURVEYS_DIR = Path(__file__).resolve().parents[2] / "surveys"
-
-
-@pytest.fixture(scope="session")
-def scales():
-    """The shared Likert scales and grade labels of the project."""
-    return load_scales(SURVEYS_DIR / SCALES_FILE)
-
-
-@pytest.fixture
-def make_survey(scales):
-    """Build a `Survey` from a list of question dicts (or a YAML string of them)."""
-    def make(questions, **overrides):
-        if isinstance(questions, str):
-            questions = yaml.safe_load(questions)
-        data = {"key": "tiny", "title": "小问卷", "audiences": ["parent"], "questions": questions}
-        data.update(overrides)
-        return parse_definition(data, scales=scales, source="tiny.yaml")
-    return make
 
 
 @pytest.fixture
