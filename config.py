@@ -1,7 +1,9 @@
 """Configuration classes; every setting can come from the environment."""
 from __future__ import annotations
 
+import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -18,6 +20,22 @@ def _flag(name: str, default: bool) -> bool:
 
 #: Signs sessions in development only; production refuses to start with it.
 DEV_SECRET_KEY = "dev-only-not-secret"
+#: Production keys are at least this long and use at least this many distinct characters.
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10
+
+
+def secret_key_problem(key) -> str | None:
+    """Why a signing key is too weak to run in production, or None for a good one."""
+    if not isinstance(key, str) or not key.strip():
+        return "is missing or blank"
+    if key == DEV_SECRET_KEY:
+        return "is the public development key"
+    if len(key.strip()) < MIN_SECRET_KEY_LENGTH:
+        return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return f"uses fewer than {MIN_SECRET_KEY_DISTINCT} distinct characters"
+    return None
 
 
 class Config:
@@ -41,12 +59,30 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     #: Seconds a person needs at least to fill a form; faster submissions are bots.
     FORM_MIN_SECONDS = float(os.environ.get("FORM_MIN_SECONDS", "3"))
-    #: Lock an account after this many failed logins in a row, for LOGIN_LOCK_MINUTES.
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    #: Failed sign-ins are slowed, never locked out: after LOGIN_FREE_ATTEMPTS failures for one
+    #: username from one address, each further attempt from there waits 1, 2, 4 … seconds, at
+    #: most LOGIN_MAX_DELAY_SECONDS. Across all addresses, after LOGIN_ACCOUNT_FREE_ATTEMPTS
+    #: failures the username waits the same way, at most LOGIN_ACCOUNT_MAX_DELAY_SECONDS (kept
+    #: short, so an attacker elsewhere holds the rightful user back by seconds, not minutes).
+    LOGIN_FREE_ATTEMPTS = int(os.environ.get("LOGIN_FREE_ATTEMPTS", "5"))
+    LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "300"))
+    LOGIN_ACCOUNT_FREE_ATTEMPTS = int(os.environ.get("LOGIN_ACCOUNT_FREE_ATTEMPTS", "20"))
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_ACCOUNT_MAX_DELAY_SECONDS", "30"))
+    #: Failure counts are forgotten after this long without a failure.
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "60"))
+    #: A sign-in lasts this long without "keep me signed in", and REMEMBER_DAYS with it.
+    SESSION_HOURS = int(os.environ.get("SESSION_HOURS", "12"))
+    REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "14"))
+    REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_DAYS)
+    #: API bearer tokens stop working this many days after they are issued.
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
     #: Absolute base URL for QR codes and posters (e.g. https://dudao.example.gov.cn); the
     #: request's own host is used when unset.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    #: Host names the app answers to, comma-separated (e.g. dudao.example.gov.cn); a request for
+    #: any other Host is refused with 400 (Flask's TRUSTED_HOSTS). Unset: any host.
+    TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",")
+                     if host.strip()] or None
     #: The office's name as printed on posters and reports, e.g. 清河县人民政府教育督导室.
     OFFICE_NAME = os.environ.get("OFFICE_NAME", "")
     #: Local time zone: dates people type and read are in it; everything is stored in UTC.
@@ -59,10 +95,20 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     JSON_SORT_KEYS = False
     DEMO_ON_FIRST_RUN = _flag("DEMO_ON_FIRST_RUN", True)
+
+    @staticmethod
+    def check(config, logger: logging.Logger) -> None:
+        """Development: say loudly when sessions are signed with a weak or public key."""
+        problem = secret_key_problem(config.get("SECRET_KEY"))
+        if problem:
+            logger.warning("SECRET_KEY %s: anyone can forge sessions of this server. Set "
+                           "SECRET_KEY (and DUDAO_CONFIG=production) before real use.", problem)
 
 
 class TestConfig(Config):
@@ -75,6 +121,10 @@ class TestConfig(Config):
     FORM_MIN_SECONDS = 0.0
     RATELIMIT_ENABLED = False
 
+    @staticmethod
+    def check(config, logger: logging.Logger) -> None:
+        """Tests sign with a fixed key on purpose."""
+
 
 class ProductionConfig(Config):
     """Production: refuses to start without a real SECRET_KEY; secure cookies."""
@@ -83,11 +133,13 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     @staticmethod
-    def check(config) -> None:
-        """Fail loudly on settings production must not run without (the loaded app config)."""
-        key = config.get("SECRET_KEY")
-        if not key or key == DEV_SECRET_KEY or len(key) < 16:
-            raise RuntimeError("SECRET_KEY must be set (16+ characters) in production")
+    def check(config, logger: logging.Logger) -> None:
+        """Refuse to start on settings production must not run with (the loaded app config)."""
+        problem = secret_key_problem(config.get("SECRET_KEY"))
+        if problem:
+            raise RuntimeError(f"SECRET_KEY {problem}: production needs a random key of "
+                               f"{MIN_SECRET_KEY_LENGTH}+ characters, e.g. from "
+                               "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
 
 
 CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}

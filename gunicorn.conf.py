@@ -9,10 +9,15 @@ Environment:
 
 Every worker is independent (no shared state but the database), so any number may run behind a
 load balancer. Access logs stay off on purpose: they would record respondents' addresses next to
-form URLs (docs/privacy.md). Errors still go to stderr.
+form URLs (docs/privacy.md). Errors still go to stderr, through PrivateLogger: no client address
+or public token is ever written, and requests to public paths never reach an access log.
 """
 import multiprocessing
 import os
+
+from gunicorn.glogging import Logger
+
+from app.request_logs import RedactingFilter, mentions_public_path
 
 
 def _int(name: str, default: int) -> int:
@@ -37,6 +42,27 @@ backlog = 2048
 
 accesslog = None
 errorlog = "-"
+# If an access log is ever turned on, it has no client address (%(h)s) either.
+access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms'
+
+
+class PrivateLogger(Logger):
+    """gunicorn's logger without addresses: "Invalid request from ip=..." and every other error
+    line is redacted (address and public token), and public requests are never access-logged."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if not any(isinstance(f, RedactingFilter) for f in self.error_log.filters):
+            self.error_log.addFilter(RedactingFilter())
+            self.access_log.addFilter(RedactingFilter())
+
+    def access(self, resp, req, environ, request_time):
+        if mentions_public_path(environ.get("PATH_INFO") or getattr(req, "path", "") or ""):
+            return
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = PrivateLogger
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Workers open their own database connections after the fork.
 preload_app = False

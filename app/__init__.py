@@ -14,13 +14,14 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     configure(app, config_name, test_config)
 
     from . import api, database, demo, errors, guards, i18n, launches, organisation, respond, results
-    from . import surveys, extensions_setup, staff
+    from . import surveys, extensions_setup, headers, staff
 
     extensions_setup.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     guards.init_app(app)
+    headers.init_app(app)
     organisation.init_app(app)
     surveys.init_app(app)
     launches.init_app(app)
@@ -42,6 +43,5 @@ def configure(app: Flask, config_name: str | None, test_config: dict | None) -> 
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if test_config:
         app.config.update(test_config)
-    if hasattr(config_class, "check"):
-        config_class.check(app.config)
+    config_class.check(app.config, app.logger)
     os.makedirs(app.instance_path, exist_ok=True)

@@ -82,7 +82,7 @@ def _one_connection_per_thread() -> bool:
     return isinstance(db.engine.pool, (SingletonThreadPool, StaticPool))
 
 
-def _end_session_transaction() -> None:
+def end_session_transaction() -> None:
     """Commit the request's session if it has a transaction open (as write_transaction does),
     so a read snapshot it holds cannot hide the write that follows; never creates a session."""
     if db.session.registry.has():
@@ -111,7 +111,7 @@ def write_connection() -> Iterator[Connection]:
         with write_transaction() as session:
             yield session.connection()
         return
-    _end_session_transaction()
+    end_session_transaction()
     engine = db.engine
     with engine.connect() as conn:
         conn.execution_options(**{IMMEDIATE: True})
@@ -139,7 +139,7 @@ def insert_rows(*batches: tuple[Table, list[dict]]) -> None:
         return
     statements = [(sql, [convert(row) for row in rows])
                   for (sql, convert), (_table, rows) in zip(plans, batches) if rows]
-    _end_session_transaction()
+    end_session_transaction()
     dbapi = engine.dialect.dbapi
     pooled = engine.raw_connection()
     try:

@@ -42,7 +42,10 @@ def database_url(tmp_path_factory) -> str:
 def _empty_all_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # No RESTART IDENTITY: ids keep growing across tests, so a figure or cache keyed by an id
+        # of an earlier test cannot pass for this test's. (SQLite hands out max(id) + 1, so an
+        # emptied table starts again at 1 there; the caches are cleared below for that reason.)
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
     else:
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))
@@ -72,8 +75,26 @@ def make_app(database_url):
             db.session.remove()
             _empty_all_tables()
             db.engine.dispose()
+    clear_process_caches()
+
+
+def clear_process_caches() -> None:
+    """Forget everything a worker keeps in memory between requests, as a fresh process would:
+    no test may read figures, charts or launches an earlier test left behind."""
+    from app.extensions import limiter
+    from app.launches import services as launches
+    from app.results import blueprint as result_pages, services as results
+    from app.statistics import standards
     from app.surveys import registry
     registry._definitions.clear()
+    launches.clear_public_cache()
+    results.clear_caches()
+    result_pages.clear_cache()
+    standards.national_standards.cache_clear()
+    try:
+        limiter.reset()  # the in-memory rate-limit counters
+    except Exception:  # noqa: BLE001 - a limiter never initialised has nothing to reset
+        pass
 
 
 @pytest.fixture

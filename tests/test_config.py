@@ -113,3 +113,37 @@ def test_production_session_cookie_is_secure_and_http_only(proper_key, database_
         with app.app_context():
             from app.extensions import db
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("key", [
+    " " * 16, " " * 40, "\t\n" * 20,               # blank or whitespace, however long
+    "x" * 31, "a-31-character-key-is-too-short",   # shorter than 32 characters
+    "ab" * 20, "0123456780123456780123456780123",  # long but few distinct characters
+])
+def test_production_refuses_weak_keys(monkeypatch, key):
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", IN_MEMORY)
+
+
+@pytest.fixture
+def app_logger_enabled(monkeypatch):
+    """Alembic's logging setup (run by the migrated-database fixture) disables existing loggers."""
+    import logging
+    monkeypatch.setattr(logging.getLogger("app"), "disabled", False)
+
+
+def test_development_warns_when_signing_with_the_development_key(monkeypatch, caplog,
+                                                                  app_logger_enabled):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with caplog.at_level("WARNING"):
+        app = create_app("development", IN_MEMORY)
+    assert app.config["SECRET_KEY"] == "dev-only-not-secret"
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "SECRET_KEY" in r.getMessage()]
+    assert warnings and "development key" in warnings[0].getMessage()
+
+
+def test_development_with_a_proper_key_does_not_warn(proper_key, caplog, app_logger_enabled):
+    with caplog.at_level("WARNING"):
+        create_app("development", IN_MEMORY)
+    assert not [r for r in caplog.records if "SECRET_KEY" in r.getMessage()]

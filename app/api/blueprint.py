@@ -10,8 +10,10 @@ from ..guards import read_json
 from ..extensions import db
 from ..launches.services import get_launch, launch_at_school, launch_batch, launch_links, parse_launch_request
 from ..organisation.auth import require_role, token_required
-from ..organisation.services import (assign_supervisor, can_see_school, create_school, create_zone,
-                                     school_by_code, zone_by_code)
+from ..organisation.services import (activate_user, assign_supervisor, can_see_school,
+                                     create_school, create_zone, deactivate_user, list_users,
+                                     reset_password, revoke_token, revoke_tokens, school_by_code,
+                                     unassign_supervisor, zone_by_code)
 from ..surveys.registry import active_surveys, definition_of, latest_version
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -74,6 +76,69 @@ def post_zone_supervisor(code: str):
     body = json_body()
     zone = assign_supervisor(code, body.get("username"))
     return jsonify({"code": zone.code, "supervisors": [u.username for u in zone.supervisors]})
+
+
+@bp.delete("/zones/<code>/supervisors/<username>")
+@token_required
+def delete_zone_supervisor(code: str, username: str):
+    """Take the zone away from a supervisor."""
+    require_role(g.user, "admin")
+    zone = unassign_supervisor(code, username)
+    return jsonify({"code": zone.code, "supervisors": [u.username for u in zone.supervisors]})
+
+
+def user_json(user) -> dict:
+    """A staff account as the API shows it."""
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "active": user.active, "zones": [z.code for z in user.zones]}
+
+
+@bp.get("/users")
+@token_required
+def get_users():
+    """Every staff account (county office staff only)."""
+    require_role(g.user, "admin")
+    return jsonify([user_json(u) for u in list_users()])
+
+
+@bp.post("/users/<username>/deactivate")
+@token_required
+def post_user_deactivate(username: str):
+    """Deactivate an account: its sessions and tokens stop working at once."""
+    require_role(g.user, "admin")
+    return jsonify(user_json(deactivate_user(username, by=g.user)))
+
+
+@bp.post("/users/<username>/activate")
+@token_required
+def post_user_activate(username: str):
+    """Let a deactivated account sign in again."""
+    require_role(g.user, "admin")
+    return jsonify(user_json(activate_user(username)))
+
+
+@bp.post("/users/<username>/password")
+@token_required
+def post_user_password(username: str):
+    """Set a new password {"password"}; the user's sessions end."""
+    require_role(g.user, "admin")
+    return jsonify(user_json(reset_password(username, json_body().get("password"))))
+
+
+@bp.post("/users/<username>/tokens/revoke")
+@token_required
+def post_user_tokens_revoke(username: str):
+    """Revoke every API token of the user."""
+    require_role(g.user, "admin")
+    return jsonify({"username": username, "revoked": revoke_tokens(username)})
+
+
+@bp.post("/tokens/revoke")
+@token_required
+def post_token_revoke():
+    """Revoke the token this request is made with (any role)."""
+    revoke_token(g.api_token)
+    return jsonify({"revoked": 1})
 
 
 @bp.post("/schools")

@@ -81,17 +81,14 @@ def load_demo(seed: int) -> list[tuple[str, str, str]]:
     """Create zones, schools, staff, launches and responses; returns (role, user, password)."""
     data = yaml.safe_load(COUNTY_FILE.read_text(encoding="utf-8"))
     rng = random.Random(seed)
-    password = "demo-" + secrets.token_urlsafe(6)
-    logins = [("admin", "admin", password)]
-    admin = _user("admin", "admin", "县督导室", password)
-    viewer = _user(data["viewer"]["username"], "viewer", data["viewer"]["name"], password)
-    logins.append(("viewer", viewer.username, password))
+    logins = []
+    admin = _user("admin", "admin", "县督导室", logins)
+    viewer = _user(data["viewer"]["username"], "viewer", data["viewer"]["name"], logins)
     schools = []
     for z in data["zones"]:
         zone = Zone(code=z["code"], name=z["name"])
-        supervisor = _user(z["supervisor"]["username"], "supervisor", z["supervisor"]["name"], password)
+        supervisor = _user(z["supervisor"]["username"], "supervisor", z["supervisor"]["name"], logins)
         supervisor.zones.append(zone)
-        logins.append(("supervisor", supervisor.username, password))
         for s in z["schools"]:
             schools.append(School(code=s["code"], name=s["name"], stage=s["stage"], zone=zone))
         db.session.add_all([zone, supervisor])
@@ -129,9 +126,12 @@ def load_demo(seed: int) -> list[tuple[str, str, str]]:
     return logins
 
 
-def _user(username: str, role: str, name: str, password: str) -> User:
+def _user(username: str, role: str, name: str, logins: list[tuple[str, str, str]]) -> User:
+    """A demo account with its own random password, noted in `logins`."""
+    password = "demo-" + secrets.token_urlsafe(9)
     user = User(username=username, role=role, display_name=name)
     user.set_password(password)
+    logins.append((role, username, password))
     return user
 
 

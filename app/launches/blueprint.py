@@ -1,16 +1,24 @@
 """URL rules for QR codes and posters. They are public: they show only the public token's form."""
 from __future__ import annotations
 
-from urllib.parse import quote
+from flask import Blueprint, Response, abort, current_app
 
-from flask import Blueprint, Response, abort
-
+from ..downloads import content_disposition
 from ..reporting.qr import qr_png, qr_svg
 from .services import launch_by_token, launch_links
 
 bp = Blueprint("launches", __name__)
 
+#: QR codes built from PUBLIC_BASE_URL are the same for everyone and may sit in shared caches.
 CACHE = "public, max-age=86400"
+#: Without PUBLIC_BASE_URL they encode the request's Host header: a shared cache must never keep
+#: one, or a request with a forged Host would serve a QR code to a stranger's site to everybody.
+CACHE_FROM_REQUEST_HOST = "private, no-store"
+
+
+def public_cache_control(shared: str) -> str:
+    """`shared` when links come from the configured base, else private and never stored."""
+    return shared if current_app.config["PUBLIC_BASE_URL"] else CACHE_FROM_REQUEST_HOST
 
 
 def _launch_or_404(token: str):
@@ -25,7 +33,7 @@ def qr_png_view(token: str):
     """The QR code of the form URL as PNG."""
     launch = _launch_or_404(token)
     return Response(qr_png(launch_links(launch)["form_url"]), mimetype="image/png",
-                    headers={"Cache-Control": CACHE})
+                    headers={"Cache-Control": public_cache_control(CACHE)})
 
 
 @bp.get("/s/<token>/qr.svg", endpoint="qr_svg")
@@ -33,7 +41,7 @@ def qr_svg_view(token: str):
     """The QR code of the form URL as SVG."""
     launch = _launch_or_404(token)
     return Response(qr_svg(launch_links(launch)["form_url"]), mimetype="image/svg+xml",
-                    headers={"Cache-Control": CACHE})
+                    headers={"Cache-Control": public_cache_control(CACHE)})
 
 
 @bp.get("/s/<token>/poster.pdf")
@@ -46,8 +54,7 @@ def poster(token: str):
 
 def pdf_download(content: bytes, filename: str, mimetype: str = "application/pdf") -> Response:
     """A download with a UTF-8 file name (RFC 5987) that Chinese Windows and WeChat keep."""
-    ascii_name = filename.encode("ascii", "ignore").decode() or "download"
     return Response(content, mimetype=mimetype, headers={
-        "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "private, max-age=300"})
+        "Content-Disposition": content_disposition(filename, "inline"),
+        "Cache-Control": public_cache_control("private, max-age=300")})
 

@@ -5,6 +5,7 @@ from flask import current_app
 from flask_babel import format_date, gettext as _
 
 from ..definitions.model import pick
+from ..downloads import clean_filename
 from ..i18n import audience_name, current_lang
 from ..reporting.poster import poster_pdf, posters_zip
 from ..surveys.registry import definition_of
@@ -34,7 +35,7 @@ def launch_poster(launch: Launch) -> bytes:
 def poster_filename(launch: Launch) -> str:
     """A download name people recognise: school and survey."""
     title = pick(definition_of(launch.survey_version).title, current_lang())
-    return f"{launch.school.code}-{launch.school.name}-{title}.pdf".replace("/", "-")
+    return clean_filename(f"{launch.school.code}-{launch.school.name}-{title}.pdf")
 
 
 def batch_posters_zip(batch: LaunchBatch) -> bytes:

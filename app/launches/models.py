@@ -50,6 +50,10 @@ class Launch(db.Model):
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("launch_batches.id"), index=True)
+    #: Published steps taken so far (app.disclosure.gate); each added at least MIN_GROUP_SIZE responses.
+    published_step: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Figures ("q:ID", "i:KEY") published only up to an earlier step than published_step, by step.
+    lagging: Mapped[dict | None] = mapped_column(db.JSON)
 
     school: Mapped[School] = relationship()
     survey_version = relationship("SurveyVersion")

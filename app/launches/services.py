@@ -50,11 +50,15 @@ def parse_launch_request(data: dict) -> LaunchRequest:
     try:
         if data.get("opens_at"):
             opens_at = parse_moment(data["opens_at"], end_of_day=False)
+    except MomentOutOfRange:
+        errors["opens_at"] = _out_of_range()
     except ValueError:
         errors["opens_at"] = _l("Use a date like 2026-12-01 or 2026-12-01T08:00.")
     try:
         if data.get("closes_at"):
             closes_at = parse_moment(data["closes_at"], end_of_day=True)
+    except MomentOutOfRange:
+        errors["closes_at"] = _out_of_range()
     except ValueError:
         errors["closes_at"] = _l("Use a date like 2026-12-20 or 2026-12-20T18:00.")
     if closes_at is not None and "closes_at" not in errors:
@@ -67,8 +71,35 @@ def parse_launch_request(data: dict) -> LaunchRequest:
     return LaunchRequest(version, audience, opens_at, closes_at)
 
 
+#: Years a launch may open or close in. Outside them a date is a typo, and converting year 1 or
+#: 9999 between time zones overflows datetime.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class MomentOutOfRange(ValueError):
+    """A readable date outside FIRST_YEAR..LAST_YEAR."""
+
+
+def _out_of_range():
+    """The field message for a date outside FIRST_YEAR..LAST_YEAR."""
+    return _l("Use a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+
+
 def parse_moment(value, *, end_of_day: bool) -> datetime:
-    """ISO date or date-time; local time unless an offset is given. A bare date closes at its end."""
+    """ISO date or date-time; local time unless an offset is given. A bare date closes at its end.
+
+    Raises ValueError for unreadable input and MomentOutOfRange for a year outside 2000-2100."""
+    moment = _read_moment(value, end_of_day)
+    # Checked before any time-zone arithmetic, which overflows at the ends of datetime's range.
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise MomentOutOfRange(f"year {moment.year} outside {FIRST_YEAR}-{LAST_YEAR}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return moment.astimezone(ZoneInfo("UTC"))
+
+
+def _read_moment(value, end_of_day: bool) -> datetime:
+    """The date or date-time as given (naive or with its offset); ValueError if unreadable."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -80,9 +111,7 @@ def parse_moment(value, *, end_of_day: bool) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     else:
         raise ValueError("not a date")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-    return moment.astimezone(ZoneInfo("UTC"))
+    return moment
 
 
 def launch_at_school(user: User, school_code, request_data: LaunchRequest) -> Launch:
@@ -226,6 +255,11 @@ def public_launch(token: str) -> PublicLaunch | None:
 def forget_public_launch(token: str) -> None:
     """Drop a launch from this worker's cache (after it changed here)."""
     _public_cache.pop(token, None)
+
+
+def clear_public_cache() -> None:
+    """Forget every launch this worker remembers (tests start each from a fresh worker's state)."""
+    _public_cache.clear()
 
 
 def _read_public_launch(token: str) -> PublicLaunch | None:

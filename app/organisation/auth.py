@@ -12,9 +12,9 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..errors import Forbidden, ServiceError
-from ..extensions import db, limiter, login_manager
+from ..extensions import limiter, login_manager
 from .models import User
-from .services import authenticate, user_for_token
+from .services import authenticate, end_session, start_session, token_row, user_for_session
 
 bp = Blueprint("auth", __name__)
 
@@ -36,14 +36,17 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user, reason = authenticate(form.username.data, form.password.data)
-        if user is not None:
-            login_user(user, remember=form.remember.data)
+        outcome = authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        if outcome.user is not None:
+            start_session(outcome.user, remember=form.remember.data)
+            login_user(outcome.user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next", "")))
-        status = 401
-        if reason == "locked":
-            flash(_l("Too many failed attempts. This account is locked for a while."), "error")
+        if outcome.wait_seconds:
+            status = 429
+            flash(_l("Too many failed attempts. Please wait %(n)d seconds and try again.",
+                     n=outcome.wait_seconds), "error")
         else:
+            status = 401
             flash(_l("Wrong username or password."), "error")
     elif request.method == "POST":
         status = 400
@@ -53,7 +56,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out: this browser's sign-in ends, whatever cookies were copied from it."""
+    end_session(current_user.session_secret)
     logout_user()
     return redirect(url_for("auth.login"))
 
@@ -68,21 +72,20 @@ def safe_next(target: str) -> str:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login: the user stored in the session."""
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+def load_user(session_secret: str) -> User | None:
+    """Flask-Login: the user of the sign-in whose secret the session or remember-me cookie holds."""
+    return user_for_session(session_secret)
 
 
 def api_user() -> User:
     """The user of the bearer token on this request; 401 without a valid one."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-    if user is None:
+    row = token_row(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if row is None:
         raise Unauthorized(_l("A valid bearer token is required."))
-    return user
+    g.api_token = row
+    return row.user
 
 
 class Unauthorized(ServiceError):

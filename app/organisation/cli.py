@@ -1,4 +1,4 @@
-"""`flask users create|token` and `flask schools import`."""
+"""`flask users …`, `flask zones assign|unassign` and `flask schools import`."""
 from __future__ import annotations
 
 import sys
@@ -11,9 +11,11 @@ from flask.cli import AppGroup
 from ..errors import ServiceError
 from .importer import import_schools, read_rows
 from .models import ROLES
-from .services import create_user, issue_token
+from .services import (activate_user, assign_supervisor, create_user, deactivate_user,
+                       issue_token, reset_password, revoke_tokens, unassign_supervisor)
 
 users_cli = AppGroup("users", help="Staff accounts.")
+zones_cli = AppGroup("zones", help="Supervision zones.")
 schools_cli = AppGroup("schools", help="Schools.")
 
 
@@ -40,20 +42,94 @@ def create_command(username, role, password, display_name):
 
 @users_cli.command("token")
 @click.argument("username")
-def token_command(username):
+@click.option("--days", type=click.IntRange(1, 3650), default=None,
+              help="Days until the token expires (default API_TOKEN_DAYS).")
+def token_command(username, days):
     """Print a new API bearer token for the user (only the token, on stdout)."""
     try:
-        click.echo(issue_token(username))
+        click.echo(issue_token(username, days))
     except ServiceError as exc:
         _fail(exc)
 
 
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_command(username):
+    """Deactivate an account: its sessions and tokens stop working at once."""
+    try:
+        deactivate_user(username)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"deactivated {username}; sessions ended, tokens revoked", err=True)
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def activate_command(username):
+    """Let a deactivated account sign in again."""
+    try:
+        activate_user(username)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"activated {username}", err=True)
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def reset_password_command(username, password):
+    """Set a new password; the user's sessions end (API tokens are kept)."""
+    try:
+        reset_password(username, password)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"password of {username} changed; sessions ended", err=True)
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("username")
+def revoke_tokens_command(username):
+    """Revoke every API token of the user."""
+    try:
+        count = revoke_tokens(username)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"revoked {count} tokens of {username}", err=True)
+
+
+@zones_cli.command("assign")
+@click.argument("code")
+@click.argument("username")
+def assign_command(code, username):
+    """Make a supervisor responsible for a zone."""
+    try:
+        assign_supervisor(code, username)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{username} now covers zone {code}", err=True)
+
+
+@zones_cli.command("unassign")
+@click.argument("code")
+@click.argument("username")
+def unassign_command(code, username):
+    """Take a zone away from a supervisor."""
+    try:
+        unassign_supervisor(code, username)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{username} no longer covers zone {code}", err=True)
+
+
 @schools_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_command(path):
+@click.option("--encoding", type=click.Choice(["auto", "utf-8", "gbk"]), default="auto",
+              help="Text encoding of a CSV file (default: detect; ambiguous files are refused).")
+def import_command(path, encoding):
     """Import schools from a CSV or XLSX file (code, name, stage, zone[, zone_name])."""
     try:
-        report = import_schools(read_rows(Path(path).read_bytes(), path))
+        report = import_schools(read_rows(Path(path).read_bytes(), path,
+                                          None if encoding == "auto" else encoding))
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"created {report.created}, updated {report.updated} schools"
@@ -63,4 +139,5 @@ def import_command(path):
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(zones_cli)
     app.cli.add_command(schools_cli)

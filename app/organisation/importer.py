@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,7 @@ from ..errors import InvalidInput
 from ..extensions import db
 from .models import School, Zone
 from .services import check_school_fields, check_zone_fields
+from .text import clean_text
 
 #: Header names accepted for each column (offices often keep Chinese headers from their own tables).
 HEADERS = {
@@ -30,6 +32,17 @@ STAGE_ALIASES = {
 }
 
 MAX_ROWS = 5000
+#: Columns read from a workbook: a school list needs five, offices' own tables carry a few more.
+MAX_COLUMNS = 16
+#: Longest cell accepted; the longest real field (a name) has 100 characters.
+MAX_CELL_LENGTH = 1000
+#: Bounds on an .xlsx before it is opened: the unpacked size of all its parts, and their number.
+#: A 5,000-school list unpacks to about 2 MB.
+MAX_XLSX_UNPACKED_BYTES = 32 * 1024 * 1024
+MAX_XLSX_MEMBERS = 200
+
+#: Text encodings a CSV may be read with; None detects (UTF-8 with or without BOM, or GBK).
+ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gb18030", "gb18030": "gb18030"}
 
 
 @dataclass
@@ -41,13 +54,15 @@ class ImportReport:
     zones_created: list[str] = field(default_factory=list)
 
 
-def read_rows(content: bytes, filename: str) -> list[dict]:
-    """Parse a CSV (UTF-8 or GBK, as WPS saves it) or XLSX file into dicts keyed by column."""
+def read_rows(content: bytes, filename: str, encoding: str | None = None) -> list[dict]:
+    """Parse a CSV (UTF-8 or GBK, as WPS saves it) or XLSX file into dicts keyed by column.
+
+    `encoding` ("utf-8" or "gbk") reads a CSV in that encoding instead of detecting it."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         table = _read_xlsx(content)
     elif name.endswith(".csv") or name.endswith(".txt"):
-        table = _read_csv(content)
+        table = _read_csv(content, encoding)
     else:
         raise InvalidInput(_l("Upload a .csv or .xlsx file."), {"file": _l("Unsupported file type.")})
     if not table:
@@ -77,7 +92,7 @@ def import_schools(rows: list[dict]) -> ImportReport:
             zone_problems = {f"zone {k}": v for k, v in
                              check_zone_fields({"code": zone_code, "name": row["zone_name"]}).items()}
             if not zone_problems:
-                new_zones.setdefault(zone_code, Zone(code=zone_code, name=row["zone_name"].strip()))
+                new_zones.setdefault(zone_code, Zone(code=zone_code, name=clean_text(row["zone_name"])))
         problems = {k: v for k, v in check_school_fields(row).items()
                     if not (k == "zone" and zone_code in new_zones)}
         problems.update(zone_problems)
@@ -96,36 +111,136 @@ def import_schools(rows: list[dict]) -> ImportReport:
     for row in rows:
         school = existing.get(row["code"])
         if school is None:
-            db.session.add(School(code=row["code"], name=row["name"].strip(), stage=row["stage"],
+            db.session.add(School(code=row["code"], name=clean_text(row["name"]), stage=row["stage"],
                                   zone=zones[row["zone"]]))
             report.created += 1
         else:
-            school.name, school.stage, school.zone = row["name"].strip(), row["stage"], zones[row["zone"]]
+            school.name, school.stage = clean_text(row["name"]), row["stage"]
+            school.zone = zones[row["zone"]]
             report.updated += 1
     db.session.commit()
     return report
 
 
-def _read_csv(content: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
+def _read_csv(content: bytes, encoding: str | None) -> list[list[str]]:
+    """The rows of a CSV file, every cell at most MAX_CELL_LENGTH characters."""
+    text = decode_csv(content, encoding)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        if "field limit" in str(exc):  # longer than the csv module's limit (131,072 characters)
+            raise _too_long() from None
+        raise InvalidInput(_l("The CSV file cannot be read near line %(line)d.", line=reader.line_num),
+                           {"file": _l("Unreadable text.")}) from None
+    if any(len(cell) > MAX_CELL_LENGTH for row in table for cell in row):
+        raise _too_long()
+    return table
+
+
+def _too_long() -> InvalidInput:
+    """The error for a cell over MAX_CELL_LENGTH."""
+    return InvalidInput(_l("A cell of the file is longer than %(n)d characters.", n=MAX_CELL_LENGTH),
+                        {"file": _l("A cell is too long.")})
+
+
+def decode_csv(content: bytes, encoding: str | None = None) -> str:
+    """The text of a CSV file: in the given encoding, or detected without guessing.
+
+    A UTF-8 BOM means UTF-8. Text that is valid in only one of UTF-8 and GBK is read in that one.
+    Bytes valid in both are read as UTF-8 only when the GBK reading is not plausible Chinese
+    (UTF-8 Chinese read as GBK gives rare characters); otherwise the file is refused as ambiguous,
+    because a GBK school list can be valid UTF-8 (同一小学 in GBK is valid UTF-8 for "ͬһСѧ").
+    """
+    if encoding:
+        if encoding not in ENCODINGS:
+            raise InvalidInput(_l("Unknown encoding."), {"encoding": _l("Choose UTF-8 or GBK.")})
         try:
-            text = content.decode(encoding)
-            break
+            return content.decode(ENCODINGS[encoding])
         except UnicodeDecodeError:
-            continue
-    else:
+            raise InvalidInput(_l("The file is not valid %(encoding)s text.", encoding=encoding.upper()),
+                               {"file": _l("Unreadable text.")}) from None
+    if content.startswith(b"\xef\xbb\xbf"):
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput(_l("The file is not valid %(encoding)s text.", encoding="UTF-8"),
+                               {"file": _l("Unreadable text.")}) from None
+    utf8 = _decode(content, "utf-8")
+    gbk = _decode(content, "gb18030")
+    if utf8 is not None and (gbk is None or gbk == utf8 or not _plausible_chinese(gbk)):
+        return utf8
+    if utf8 is None and gbk is not None:
+        return gbk
+    if utf8 is None:
         raise InvalidInput(_l("The file is not UTF-8 or GBK text."), {"file": _l("Unreadable text.")})
-    return [row for row in csv.reader(io.StringIO(text))]
+    raise InvalidInput(
+        _l("The file's encoding is ambiguous: it reads both as UTF-8 and as GBK, with different "
+           "text. Save it as “CSV UTF-8 (带BOM)”, or choose the encoding when importing."),
+        {"encoding": _l("Choose UTF-8 or GBK.")})
+
+
+def _decode(content: bytes, encoding: str) -> str | None:
+    """The text in that encoding, or None if the bytes are not valid in it."""
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _plausible_chinese(text: str) -> bool:
+    """Mostly common Chinese: at least 80% of the non-ASCII characters are GB2312 level-1
+    characters or Chinese punctuation (mis-decoded UTF-8 gives almost none of them)."""
+    wide = [c for c in text if ord(c) > 127]
+    if not wide:
+        return False
+    common = sum(1 for c in wide if _is_common_chinese(c))
+    return common >= 0.8 * len(wide)
+
+
+def _is_common_chinese(char: str) -> bool:
+    """A GB2312 level-1 character or Chinese punctuation."""
+    try:
+        encoded = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(encoded) == 2 and (0xB0 <= encoded[0] <= 0xD7 or 0xA1 <= encoded[0] <= 0xA3)
 
 
 def _read_xlsx(content: bytes) -> list[list]:
+    """The first sheet's first MAX_ROWS + 2 rows and MAX_COLUMNS columns, whatever size the
+    workbook declares; a workbook that unpacks to too much is refused before it is opened."""
     from openpyxl import load_workbook
+    _check_xlsx_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        # max_col and max_row given explicitly: the declared dimension (which may claim
+        # A1:XFD1048576) is never used to size the rows.
+        table = [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2,
+                                                     max_col=MAX_COLUMNS)]
+        workbook.close()
     except Exception:  # openpyxl raises many types for a broken file
         raise InvalidInput(_l("The Excel file could not be read."), {"file": _l("Unreadable file.")}) from None
-    sheet = workbook.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+    if any(isinstance(cell, str) and len(cell) > MAX_CELL_LENGTH for row in table for cell in row):
+        raise _too_long()
+    return table
+
+
+def _check_xlsx_size(content: bytes) -> None:
+    """Refuse a workbook whose parts unpack to too much, before openpyxl sees it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise InvalidInput(_l("The Excel file could not be read."), {"file": _l("Unreadable file.")}) from None
+    # ZipExtFile never yields more than a member's declared size, so the declared sizes bound
+    # what openpyxl can unpack.
+    if len(members) > MAX_XLSX_MEMBERS or sum(m.file_size for m in members) > MAX_XLSX_UNPACKED_BYTES:
+        raise InvalidInput(_l("The Excel file is too large: it unpacks to more than %(mb)d MB. "
+                              "Save only the school list in a new workbook.",
+                              mb=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)),
+                           {"file": _l("The workbook is too large.")})
 
 
 def _map_headers(header: list) -> dict[str, int]:
@@ -148,4 +263,4 @@ def _cell(cells: list, index: int) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores numeric codes as floats
-    return str(value).strip()
+    return clean_text(str(value))

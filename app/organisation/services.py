@@ -1,30 +1,43 @@
 """Writes and queries for zones, schools and staff. Views and CLI call these; they commit here."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
-from .models import ROLES, STAGES, ApiToken, School, User, Zone, utcnow
+from .models import (ROLES, STAGES, ApiToken, LoginThrottle, School, StaffSession, User, Zone,
+                     utcnow)
+from .text import clean_text, has_control_characters, is_visibly_empty
 from ..launches.models import as_utc
 
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD_LENGTH = 8
+MAX_NAME_LENGTH = 100
 
 
 def check_zone_fields(data: dict) -> dict[str, object]:
     """Field errors for a zone's code and name."""
     errors = {}
-    if not isinstance(data.get("code"), str) or not _CODE.match(data["code"]):
+    if not isinstance(data.get("code"), str) or not _CODE.fullmatch(data["code"]):
         errors["code"] = _l("Use 1-32 letters, digits, - or _.")
-    if not isinstance(data.get("name"), str) or not data["name"].strip() or len(data["name"]) > 100:
+    name = clean_text(data["name"]) if isinstance(data.get("name"), str) else ""
+    if has_control_characters(name):
+        errors["name"] = _l("A name cannot contain line breaks, tabs or other control characters.")
+    elif is_visibly_empty(name) or len(name) > MAX_NAME_LENGTH:
         errors["name"] = _l("A name of 1-100 characters is required.")
     return errors
 
@@ -63,7 +76,7 @@ def create_zone(data: dict) -> Zone:
         raise InvalidInput(_l("The zone could not be saved."), errors)
     if zone_by_code(data["code"]):
         raise Conflict(_l("A zone with this code already exists."), {"code": _l("Already used.")})
-    zone = Zone(code=data["code"], name=data["name"].strip())
+    zone = Zone(code=data["code"], name=clean_text(data["name"]))
     db.session.add(zone)
     _commit_or_conflict({"code": _l("Already used.")})
     return zone
@@ -76,7 +89,7 @@ def create_school(data: dict) -> School:
         raise InvalidInput(_l("The school could not be saved."), errors)
     if school_by_code(data["code"]):
         raise Conflict(_l("A school with this code already exists."), {"code": _l("Already used.")})
-    school = School(code=data["code"], name=data["name"].strip(), stage=data["stage"],
+    school = School(code=data["code"], name=clean_text(data["name"]), stage=data["stage"],
                     zone=zone_by_code(data["zone"].strip()))
     db.session.add(school)
     _commit_or_conflict({"code": _l("Already used.")})
@@ -122,49 +135,247 @@ def create_user(username: str, role: str, password: str, display_name: str | Non
     return user
 
 
-def issue_token(username: str) -> str:
-    """Create and return a new API bearer token for the user (stored hashed)."""
+def existing_user(username) -> User:
+    """The user with that username; 404 otherwise."""
+    user = user_by_name(username) if isinstance(username, str) else None
+    if user is None:
+        raise NotFound(_l("No user has this name."))
+    return user
+
+
+def list_users() -> list[User]:
+    """Every staff account with its zones, by username."""
+    return list(db.session.scalars(select(User).options(selectinload(User.zones))
+                                   .order_by(User.username)))
+
+
+def live_token_counts() -> dict[int, int]:
+    """How many working (unrevoked, unexpired) API tokens each user id has."""
+    rows = db.session.execute(select(ApiToken.user_id, ApiToken.expires_at)
+                              .where(ApiToken.revoked.is_(False)))
+    now, counts = utcnow(), {}
+    for user_id, expires_at in rows:
+        if as_utc(expires_at) > now:
+            counts[user_id] = counts.get(user_id, 0) + 1
+    return counts
+
+
+def unassign_supervisor(zone_code: str, username) -> Zone:
+    """Take the zone away from the supervisor (idempotent); 404 for an unknown zone or user."""
+    zone = zone_by_code(zone_code)
+    if zone is None:
+        raise NotFound(_l("No zone has this code."))
+    user = existing_user(username)
+    if zone in user.zones:
+        user.zones.remove(zone)
+    db.session.commit()
+    return zone
+
+
+def issue_token(username: str, days: int | None = None) -> str:
+    """Create and return a new API bearer token for the user (stored hashed), valid for
+    `days` (API_TOKEN_DAYS by default)."""
     user = user_by_name(username)
     if user is None:
         raise NotFound(_l("No user has this name."))
-    row, token = ApiToken.issue(user)
+    days = current_app.config["API_TOKEN_DAYS"] if days is None else days
+    row, token = ApiToken.issue(user, expires_at=utcnow() + timedelta(days=days))
     db.session.add(row)
     db.session.commit()
     return token
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+def token_row(token: str) -> ApiToken | None:
+    """The working token row for a bearer token: unrevoked, unexpired, of an active user."""
     row = db.session.scalars(select(ApiToken).where(
         ApiToken.token_hash == ApiToken.digest(token), ApiToken.revoked.is_(False))).first()
-    if row is None or not row.user.active:
+    if row is None or as_utc(row.expires_at) <= utcnow() or not row.user.active:
         return None
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a working bearer token belongs to, or None."""
+    row = token_row(token)
+    return row.user if row else None
+
+
+def revoke_token(row: ApiToken) -> None:
+    """Revoke one token (the API's own token, on request)."""
+    row.revoked = True
+    db.session.commit()
+
+
+def revoke_tokens(username) -> int:
+    """Revoke every API token of the user; returns how many were still unrevoked."""
+    user = existing_user(username)
+    count = _revoke_all_tokens(user)
+    db.session.commit()
+    return count
+
+
+def deactivate_user(username, by: User | None = None) -> User:
+    """Deactivate an account: its sign-ins end and its tokens are revoked at once.
+
+    `by` is the admin doing it on a page or the API, who may not deactivate themselves (the
+    command line, the recovery path, may)."""
+    user = existing_user(username)
+    if by is not None and by.id == user.id:
+        raise Conflict(_l("You cannot deactivate your own account."))
+    user.active = False
+    _revoke_all_tokens(user)
+    _end_all_sessions(user)
+    db.session.commit()
+    return user
+
+
+def activate_user(username) -> User:
+    """Let a deactivated account sign in again (old sessions and tokens stay dead)."""
+    user = existing_user(username)
+    user.active = True
+    db.session.commit()
+    return user
+
+
+def reset_password(username, password) -> User:
+    """Set a new password; every sign-in of the user ends (API tokens are kept: revoke them
+    separately)."""
+    user = existing_user(username)
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(_l("The password could not be changed."),
+                           {"password": _l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)})
+    if len(password) > 256:
+        raise InvalidInput(_l("The password could not be changed."),
+                           {"password": _l("At most %(n)d characters.", n=256)})
+    user.set_password(password)
+    _end_all_sessions(user)
+    db.session.commit()
+    return user
+
+
+def _revoke_all_tokens(user: User) -> int:
+    return db.session.execute(update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked.is_(False)).values(revoked=True)).rowcount
+
+
+def _end_all_sessions(user: User) -> None:
+    db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+
+
+def start_session(user: User, remember: bool) -> str:
+    """Record a sign-in; returns its secret, which Flask-Login keeps in the cookies."""
+    now = utcnow()
+    lifetime = (timedelta(days=current_app.config["REMEMBER_DAYS"]) if remember
+                else timedelta(hours=current_app.config["SESSION_HOURS"]))
+    db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id,
+                                                  StaffSession.expires_at < now))
+    row, secret = StaffSession.start(user, expires_at=now + lifetime)
+    db.session.add(row)
+    db.session.commit()
+    user.session_secret = secret
+    return secret
+
+
+def user_for_session(secret: str) -> User | None:
+    """The active user of a live sign-in, or None (signed out, expired, deactivated)."""
+    if not secret or len(secret) > 100:
+        return None
+    row = db.session.scalars(select(StaffSession).where(
+        StaffSession.secret_hash == ApiToken.digest(secret))).first()
+    if row is None or as_utc(row.expires_at) <= utcnow() or not row.user.active:
+        return None
+    row.user.session_secret = secret
     return row.user
 
 
-def authenticate(username: str, password: str, now: datetime | None = None) -> tuple[User | None, str]:
-    """Check a login; returns (user, "") or (None, reason) with reason 'invalid' or 'locked'.
-
-    After LOGIN_MAX_FAILURES failures in a row the account is locked for LOGIN_LOCK_MINUTES,
-    whether or not the next password is right.
-    """
-    now = now or utcnow()
-    user = user_by_name(username or "")
-    if user is None or not user.active:
-        return None, "invalid"
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
-        return None, "locked"
-    if not user.check_password(password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
+def end_session(secret: str | None) -> None:
+    """Sign one browser out: its session and remember-me cookies stop working."""
+    if secret:
+        db.session.execute(delete(StaffSession).where(
+            StaffSession.secret_hash == ApiToken.digest(secret)))
         db.session.commit()
-        return None, "invalid"
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.commit()
-    return user, ""
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The answer to a sign-in attempt: the user, or how many seconds to wait (0: just wrong)."""
+
+    user: User | None
+    wait_seconds: int = 0
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash checked for unknown usernames, so they take as long as a wrong password."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _throttle_key(kind: str, username: str, address: str = "") -> str:
+    """A keyed hash naming a throttle bucket (no username or address is stored in clear)."""
+    text = f"{kind}:{username.strip().casefold()}|{address}"
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), text.encode("utf-8"),
+                    hashlib.sha256).hexdigest()
+
+
+def _delay_seconds(failures: int, free: int, cap: int) -> int:
+    """0 for the first `free` failures, then 1, 2, 4 … seconds, at most `cap`."""
+    if failures < free:
+        return 0
+    return min(cap, 2 ** min(failures - free, 30))
+
+
+def authenticate(username: str, password: str, address: str = "",
+                 now: datetime | None = None) -> LoginOutcome:
+    """Check a sign-in, slowing repeated failures instead of locking anyone out.
+
+    Failures are counted for the typed username from this address (delays up to
+    LOGIN_MAX_DELAY_SECONDS) and for the typed username from anywhere (delays up to the short
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS). Unknown and known usernames are counted alike, and an
+    unknown one is checked against a dummy hash, so neither the answer nor its timing tells
+    whether a username exists."""
+    now = now or utcnow()
+    config = current_app.config
+    username, password = username or "", password or ""
+    buckets = [(_throttle_key("pair", username, address), config["LOGIN_FREE_ATTEMPTS"],
+                config["LOGIN_MAX_DELAY_SECONDS"]),
+               (_throttle_key("account", username), config["LOGIN_ACCOUNT_FREE_ATTEMPTS"],
+                config["LOGIN_ACCOUNT_MAX_DELAY_SECONDS"])]
+    rows = [db.session.get(LoginThrottle, key) for key, _free, _cap in buckets]
+    waits = [(as_utc(row.blocked_until) - now).total_seconds()
+             for row in rows if row is not None and row.blocked_until is not None]
+    if waits and max(waits) > 0:
+        return LoginOutcome(None, max(1, int(max(waits) + 0.999)))
+    user = user_by_name(username)
+    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if user is not None and matches and user.active:
+        for row in rows:
+            if row is not None:
+                db.session.delete(row)
+        db.session.commit()
+        return LoginOutcome(user)
+    _count_failure(buckets, rows, now)
+    return LoginOutcome(None)
+
+
+def _count_failure(buckets, rows, now: datetime) -> None:
+    """Add one failure to each bucket and set its next delay; forget stale buckets."""
+    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    for (key, free, cap), row in zip(buckets, rows):
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            db.session.add(row)
+        elif as_utc(row.last_failure_at) < now - window:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        delay = _delay_seconds(row.failures, free, cap)
+        row.blocked_until = now + timedelta(seconds=delay) if delay else None
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - window,
+                                                   LoginThrottle.key.notin_([b[0] for b in buckets])))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a parallel attempt created the same bucket; one failure uncounted
+        db.session.rollback()
 
 
 def visible_zones(user: User) -> list[Zone]:

@@ -3,7 +3,7 @@ from flask import Flask
 from flask.sessions import SessionInterface
 
 #: Paths of the public side. They never read or write Flask's signed session cookie (a browser
-#: is recognised only by its own random cookie, see form.py), so none is opened for them.
+#: is recognised only by its own signed cookie of answered launches, see form.py), so none is opened for them.
 PUBLIC_PREFIXES = ("/s/", "/api/v1/public/")
 
 
@@ -31,8 +31,10 @@ class NoSessionOnPublicPaths(SessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register the public routes (no login, no CSRF session: they carry their own guards)."""
+    from .. import request_logs
     from ..extensions import csrf
     from .blueprint import bp
+    request_logs.init_app(app)  # the development server never logs a public request
     csrf.exempt(bp)
     app.register_blueprint(bp)
     if not isinstance(app.session_interface, NoSessionOnPublicPaths):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -13,11 +12,10 @@ from ..extensions import limiter
 from ..guards import read_json
 from ..launches.services import PublicLaunch, public_launch
 from ..organisation.models import utcnow
-from ..responses.services import (MAX_IDEMPOTENCY_KEY, AlreadySubmitted, device_has_answered,
-                                  store_response)
+from ..responses.services import MAX_IDEMPOTENCY_KEY, store_response
 from ..surveys.registry import definition_for
-from .form import (DEVICE_COOKIE, DEVICE_COOKIE_AGE, HONEYPOT, answers_from_form, check_ticket,
-                   new_ticket)
+from .form import (ANSWERED_COOKIE, HONEYPOT, OLD_DEVICE_COOKIE, answered_launches,
+                   answers_from_form, check_ticket, new_ticket, set_answered_cookie)
 from .messages import answer_messages
 
 bp = Blueprint("respond", __name__)
@@ -59,7 +57,7 @@ def form(token: str):
     launch, unavailable = _page_for_unavailable(token)
     if unavailable:
         return unavailable
-    if device_has_answered(launch.id, request.cookies.get(DEVICE_COOKIE)):
+    if launch.id in answered_launches(request.cookies.get(ANSWERED_COOKIE)):
         return render_template("respond/already.html", launch=launch), 200
     return _render_form(launch, answers={}, errors={}, status=200)
 
@@ -76,28 +74,26 @@ def submit_form(token: str):
     if request.form.get(HONEYPOT):
         # Only bots fill the hidden field; they get the normal thanks and nothing is stored.
         return render_template("respond/thanks.html", launch=launch, receipt=None)
-    ticket_problem = check_ticket(request.form.get("_ticket"), launch.id)
+    # One response per browser: the browser's own signed list of answered launches. No server
+    # row stands for a browser (it could be lined up with the response, docs/privacy.md).
+    answered = answered_launches(request.cookies.get(ANSWERED_COOKIE))
+    if launch.id in answered:
+        return render_template("respond/already.html", launch=launch), 409
+    ticket_problem, nonce = check_ticket(request.form.get("_ticket"), launch.id)
     if ticket_problem:
         return _render_form(launch, answers, {}, status=400, notice=ticket_problem)
     clean, errors = validate_answers(definition, answers, grades=_grades(launch), from_form=True)
     if errors:
         return _render_form(launch, answers, answer_messages(errors), status=422)
-    device = request.cookies.get(DEVICE_COOKIE)
-    new_device = device is None or not (16 <= len(device) <= 64)
-    if new_device:
-        device = secrets.token_urlsafe(16)
-    try:
-        receipt, _replayed = store_response(
-            launch_id=launch.id, school_id=launch.school_id,
-            survey_version_id=launch.survey_version_id, answers=clean, device_token=device)
-    except AlreadySubmitted:
-        return render_template("respond/already.html", launch=launch), 409
+    # The same served form sent twice (double click) gets the first receipt and stores nothing.
+    receipt, _replayed = store_response(
+        launch_id=launch.id, school_id=launch.school_id,
+        survey_version_id=launch.survey_version_id, answers=clean, form_nonce=nonce)
     response = current_app.make_response(
         render_template("respond/thanks.html", launch=launch, receipt=receipt))
-    if new_device:
-        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_AGE, path="/s/",
-                            httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    set_answered_cookie(response, answered, launch.id)
+    if OLD_DEVICE_COOKIE in request.cookies:
+        response.delete_cookie(OLD_DEVICE_COOKIE, path="/s/")
     return response
 
 

@@ -1,18 +1,26 @@
 """Reading the HTML form: answers by question id, the timing ticket and the honeypot."""
 from __future__ import annotations
 
+import secrets
 import time
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
 from ..definitions import Survey
 
-#: The browser's random, per-browser cookie; only a keyed hash of it is stored, apart from answers.
-DEVICE_COOKIE = "dd_b"
-DEVICE_COOKIE_AGE = 365 * 24 * 3600
+#: The signed list of launches this browser has answered. It lives only in the browser: the
+#: server stores no row for a browser, so nothing written with a response can be lined up with
+#: it (docs/privacy.md).
+ANSWERED_COOKIE = "dd_a"
+#: The per-browser cookie of earlier versions (its server rows are gone); deleted when seen.
+OLD_DEVICE_COOKIE = "dd_b"
+ANSWERED_COOKIE_DAYS = 400
+#: Launches remembered in the cookie (the newest); keeps the cookie well under 4 KB.
+ANSWERED_MAX = 100
 #: A field people never see; bots fill every field they find.
 HONEYPOT = "_hp_website"
 #: How long a served form stays valid before it must be re-served (answers are kept).
@@ -24,26 +32,60 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def new_ticket(launch_id: int) -> str:
-    """A signed note of which launch's form was served, and when."""
-    return _serializer().dumps(launch_id)
+    """A signed note of which launch's form was served, when, and a random nonce: the nonce
+    fixes the receipt of whatever is submitted with this form, so the same form sent twice
+    (a double click, back and submit again) is stored once (see store_response)."""
+    return _serializer().dumps([launch_id, secrets.token_urlsafe(16)])
 
 
-def check_ticket(ticket: str | None, launch_id: int) -> str | None:
-    """None if the form was served for this launch long enough ago; else the problem in words."""
+def check_ticket(ticket: str | None, launch_id: int) -> tuple[str | None, str | None]:
+    """(problem, nonce): problem is None if the form was served for this launch long enough
+    ago, else the problem in words; nonce is the served form's nonce (None for old tickets)."""
     if not ticket:
-        return _("Please submit the form from the survey page.")
+        return _("Please submit the form from the survey page."), None
     try:
-        served_for, served_at = _serializer().loads(ticket, max_age=TICKET_MAX_AGE,
-                                                    return_timestamp=True)
+        served, served_at = _serializer().loads(ticket, max_age=TICKET_MAX_AGE,
+                                                return_timestamp=True)
     except SignatureExpired:
-        return _("This page was open for a long time. Please check your answers and submit again.")
+        return _("This page was open for a long time. Please check your answers and submit again."), None
     except BadSignature:
-        return _("Please submit the form from the survey page.")
-    if served_for != launch_id:
-        return _("Please submit the form from the survey page.")
+        return _("Please submit the form from the survey page."), None
+    # Forms served before tickets carried a nonce hold just the launch id.
+    served_for, nonce = (served if isinstance(served, list) and len(served) == 2 else (served, None))
+    if served_for != launch_id or not (nonce is None or isinstance(nonce, str)):
+        return _("Please submit the form from the survey page."), None
     if time.time() - served_at.timestamp() < current_app.config["FORM_MIN_SECONDS"]:
-        return _("That was very quick. Please check your answers and submit again.")
-    return None
+        return _("That was very quick. Please check your answers and submit again."), None
+    return None, nonce
+
+
+def _answered_serializer() -> URLSafeSerializer:
+    # No timestamp (a timed serializer would record the second of the submission).
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="answered-launches")
+
+
+def answered_launches(cookie: str | None) -> list[int]:
+    """The launches the browser's cookie says it has answered (none for a missing or forged one)."""
+    if not cookie or len(cookie) > 2048:
+        return []
+    try:
+        launches = _answered_serializer().loads(cookie)
+    except BadSignature:
+        return []
+    if not isinstance(launches, list):
+        return []
+    return [n for n in launches if isinstance(n, int) and not isinstance(n, bool)]
+
+
+def set_answered_cookie(response, answered: list[int], launch_id: int) -> None:
+    """Add the launch to the browser's answered list. The expiry is rounded to the day, so the
+    cookie does not record when the answer was given."""
+    launches = [n for n in answered if n != launch_id][-(ANSWERED_MAX - 1):] + [launch_id]
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    response.set_cookie(ANSWERED_COOKIE, _answered_serializer().dumps(launches),
+                        expires=today + timedelta(days=ANSWERED_COOKIE_DAYS), path="/s/",
+                        httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def answers_from_form(survey: Survey, form: MultiDict) -> dict:

@@ -24,6 +24,11 @@ class Response(db.Model):
     """
 
     __tablename__ = "responses"
+    __table_args__ = (
+        db.Index("ix_responses_pending", "launch_id", sqlite_where=db.text("step IS NULL"),
+                 postgresql_where=db.text("step IS NULL")),
+        db.Index("ix_responses_launch_id_step", "launch_id", "step"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"), index=True)
     #: Denormalised from the launch so school, zone and county figures need no join through launches.
@@ -35,21 +40,26 @@ class Response(db.Model):
     receipt: Mapped[str] = mapped_column(String(24), unique=True)
     #: Validated answers by question id (see app.definitions.answers for the value shapes).
     answers: Mapped[dict] = mapped_column(Answers)
+    #: The published step of its launch this response entered; NULL until then. Set only by
+    #: app.disclosure.gate: no figure anywhere counts a response whose step is NULL.
+    step: Mapped[int | None] = mapped_column(db.Integer)
 
 
 class SubmissionKey(db.Model):
-    """Guards against double submission, per launch.
+    """Guards against a repeated API submission, per launch.
 
-    kind 'idem': a client's Idempotency-Key (hashed), with the receipt to replay.
-    kind 'device': a keyed hash of the browser's random cookie; it holds no receipt and no link to
-    the response, so a device cannot be tied to what it answered.
+    kind 'idem': a client's Idempotency-Key (hashed), with the receipt to replay. It is linked to
+    its response by design (the client knows its own key and receipt). There is no row for a
+    browser: a row written in the response's transaction can be lined up with it (on PostgreSQL
+    by its xmin, at once), so the HTML form keeps its "answered" mark in the browser instead.
     """
 
     __tablename__ = "submission_keys"
-    # No surrogate id: an increasing id could be lined up with response ids by order.
+    # No surrogate id and, on SQLite, no hidden rowid (WITHOUT ROWID): rows are stored in key order.
+    __table_args__ = {"sqlite_with_rowid": False}
     launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    #: HMAC-SHA256 (with the app's secret) of the key or cookie value.
+    #: HMAC-SHA256 (with the app's secret) of the key.
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    #: For 'idem' keys only: the receipt returned the first time.
+    #: The receipt returned the first time.
     receipt: Mapped[str | None] = mapped_column(String(24))

@@ -1,8 +1,7 @@
 """URL rules of the result pages, charts and CSV downloads (all behind staff login)."""
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from ..organisation.models import School, Zone
 from ..organisation.services import can_see_school, visible_zones
 from ..staff.forms import CloseForm as TargetsForm
 from .reports import county_report, parse_scope_args, school_report, zone_report
+from ..disclosure import advance
 from .services import responses_fingerprint
 
 bp = Blueprint("results", __name__, url_prefix="/staff")
@@ -95,8 +95,16 @@ def targets():
 _charts: OrderedDict = OrderedDict()
 
 
+def clear_cache() -> None:
+    """Forget every cached chart (tests start from nothing)."""
+    _charts.clear()
+
+
 def _cached(key, build):
-    """Charts are rebuilt only when responses change (the fingerprint is part of the key)."""
+    """Charts are rebuilt only when published figures change (the fingerprint is part of the
+    key). Callers check the viewer's access *before* asking: a cached image is served only to
+    someone who was allowed to see it."""
+    advance()
     key = (key, responses_fingerprint(), str(get_locale()))
     if key not in _charts:
         _charts[key] = build()
@@ -127,6 +135,18 @@ def _groups_for(scope: str, code: str | None):
     return title, groups, indicator.get("target")
 
 
+def _check_chart_access(scope: str, code: str | None) -> None:
+    """404 for a zone the viewer may not see, 403 for the county unless they see all of it."""
+    if scope == "zone":
+        zone_or_404(code)
+    elif not current_user.sees_whole_county:
+        abort(403)
+
+
+#: Indicator keys are snake_case identifiers, a dimension after a dot; nothing else names one.
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?")
+
+
 def _find(indicators, key):
     return next((i for i in indicators if i["key"] == key), None)
 
@@ -138,6 +158,7 @@ def bar_chart(scope: str, key: str, code: str | None):
     from ..reporting.charts import bar_chart_with_intervals
     if scope not in ("zone", "county"):
         abort(404)
+    _check_chart_access(scope, code)
 
     def build():
         title, groups, target = _groups_for(scope, code)
@@ -157,7 +178,7 @@ def bar_chart(scope: str, key: str, code: str | None):
 @bp.get("/charts/<scope>/<code>/<key>.csv")
 def bar_chart_csv(scope: str, key: str, code: str | None):
     """The data behind a bar chart; suppressed groups have no figures."""
-    if scope not in ("zone", "county"):
+    if scope not in ("zone", "county") or not _KEY.fullmatch(key):
         abort(404)
     title, groups, _target = _groups_for(scope, code)
     rows = [(label, *(_cell(g, f) for f in ("n", "value", "ci_low", "ci_high", "suppressed")))
@@ -188,10 +209,15 @@ def trend_chart(code: str, key: str):
 
 @bp.get("/charts/school/<code>/<key>/trend.csv")
 def trend_csv(code: str, key: str):
-    """The data behind a school's trend chart."""
+    """The data behind a school's trend chart; 404 for an indicator the school's report lacks."""
+    if not _KEY.fullmatch(key):
+        abort(404)
     school = school_or_404(code)
     year, audience = scope_args()
-    series = (_find(school_report(school, year, audience)["indicators"], key) or {}).get("trend") or {}
+    indicator = _find(school_report(school, year, audience)["indicators"], key)
+    if indicator is None:
+        abort(404)
+    series = indicator.get("trend") or {}
     rows = [(p["period"], p["n"], _cell(p, "value"), _cell(p, "ci_low"), _cell(p, "ci_high"),
              _cell(p, "suppressed")) for p in series.get("periods", [])]
     return csv_download(f"{school.code}-{key}-trend.csv", [_("Year"), "n", _("Value"), _("95% CI low"),
@@ -206,10 +232,8 @@ def _cell(figure, name):
 
 
 def csv_download(filename: str, header: list[str], rows) -> Response:
-    """A CSV that Excel and WPS open with Chinese intact (UTF-8 with BOM)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    """A CSV that Excel and WPS open with Chinese intact (UTF-8 with BOM), formulas neutralised."""
+    from ..downloads import content_disposition
+    from ..reporting.csvsafe import write_csv
+    return Response(write_csv(header, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": content_disposition(filename)})

@@ -14,10 +14,10 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..organisation.models import School, Zone
 from ..statistics import rank_schools, trend, verdicts, year_over_year
-from ..statistics.indicators import LOWER_IS_BETTER, respondent_values
+from ..statistics.indicators import INSUFFICIENT_DATA, LOWER_IS_BETTER, respondent_values
 from ..statistics.jsonsafe import plain, to_float
 from .differences import school_differences
-from .services import CountyResults, county_results, standards
+from .services import CountyResults, county_results, live_respondents, standards
 
 AUDIENCES = ("parent", "student", "teacher")
 _FIGURES = ("value", "ci_low", "ci_high")
@@ -48,10 +48,17 @@ def _specs(results: CountyResults) -> dict:
     return {key: spec.standard for key, spec in specs.items()}
 
 
-def _pick_year(results: CountyResults, year: int | None) -> int | None:
+def _periods(results: CountyResults, live: pd.DataFrame) -> list[int]:
+    """Years with figures published or responses stored (a year of unpublished answers only
+    is listed too: its n is shown, its figures as hidden)."""
+    return sorted(set(results.periods) | {int(p) for p in live["period"]})
+
+
+def _pick_year(results: CountyResults, year: int | None, live: pd.DataFrame) -> int | None:
     if year is not None:
         return year
-    return results.periods[-1] if results.periods else None
+    periods = _periods(results, live)
+    return periods[-1] if periods else None
 
 
 def _figure(row) -> dict:
@@ -89,13 +96,48 @@ def _indicator_items(records: list[dict], specs: dict, targets: dict, with_verdi
     return result
 
 
-def _respondents(results: CountyResults, year, **where) -> int:
-    """Responses behind a scope in a year (always shown, like the top-level n of a summary)."""
-    frame = results.respondents
+def _respondents(live: pd.DataFrame, year, **where) -> int:
+    """Responses behind a scope in a year, published or not (always shown, like the top-level
+    n of a summary: a count reveals no answer). `live` is `live_respondents(audience)`."""
+    frame = live
     mask = frame["period"] == year
     for column, value in where.items():
         mask &= frame[column] == value
     return int(frame.loc[mask, "n"].sum())
+
+
+def _launched_keys(live: pd.DataFrame, year, **where) -> set:
+    """The indicator keys the launches of a scope in a year can give (published or not)."""
+    frame = live
+    mask = frame["period"] == year
+    for column, value in where.items():
+        mask &= frame[column] == value
+    return set().union(*frame.loc[mask, "keys"]) if mask.any() else set()
+
+
+def _live_ids(live: pd.DataFrame, year, column: str, **where) -> set:
+    """Schools or zones with responses stored in a year (published or not)."""
+    frame = live
+    mask = frame["period"] == year
+    for name, value in where.items():
+        mask &= frame[name] == value
+    return {int(v) for v in frame.loc[mask, column].dropna()}
+
+
+def _with_unpublished(items: list[dict], keys: set, specs: dict, with_verdict: bool = True) -> list[dict]:
+    """`items` plus a suppressed entry (n 0: nothing published yet) for each key the scope's
+    launches can give but no published figure has: a school with too few answers shows its
+    indicators as hidden, not as absent."""
+    present = {item["key"] for item in items}
+    extra = []
+    for key in sorted(keys - present):
+        item = {"key": key, "value": None, "ci_low": None, "ci_high": None, "n": 0, "suppressed": True,
+                "standard": specs.get(key, {})}
+        if with_verdict:
+            target = to_float(standards().targets.get(key))
+            item.update(target=target, verdict=None if target is None else INSUFFICIENT_DATA)
+        extra.append(item)
+    return items + extra
 
 
 def _empty(scope: dict, year, audience) -> dict:
@@ -107,22 +149,25 @@ def _empty(scope: dict, year, audience) -> dict:
 def county_report(year: int | None, audience: str) -> dict:
     """The county's indicators in a year, with every zone and school side by side."""
     results = county_results(audience)
-    if not results.periods:
+    live = live_respondents(audience)
+    if not _periods(results, live):
         return _empty({"type": "county"}, year, audience)
-    year = _pick_year(results, year)
+    year = _pick_year(results, year, live)
     specs = _specs(results)
     zones = {z.id: z for z in db.session.scalars(select(Zone))}
     schools = {s.id: s for s in db.session.scalars(select(School))}
     county = results.county[results.county["period"] == year] if year else results.county.iloc[:0]
     zone_rows = results.zones[results.zones["period"] == year] if year else results.zones.iloc[:0]
     return {
-        "scope": {"type": "county"}, "year": year, "years": results.periods, "audience": audience,
-        "n": _respondents(results, year),
-        "indicators": _indicator_list(county, specs),
+        "scope": {"type": "county"}, "year": year, "years": _periods(results, live), "audience": audience,
+        "n": _respondents(live, year),
+        "indicators": _with_unpublished(_indicator_list(county, specs), _launched_keys(live, year), specs),
         "zones": [{"code": zones[zid].code, "name": zones[zid].name,
-                   "n": _respondents(results, year, zone_id=zid),
-                   "indicators": _indicator_list(rows, specs)}
-                  for zid, rows in zone_rows.groupby("zone_id", sort=True) if zid in zones],
+                   "n": _respondents(live, year, zone_id=zid),
+                   "indicators": _with_unpublished(_indicator_list(zone_rows[zone_rows["zone_id"] == zid], specs),
+                                                   _launched_keys(live, year, zone_id=zid), specs)}
+                  for zid in sorted(set(zone_rows["zone_id"]) | _live_ids(live, year, "zone_id"))
+                  if zid in zones],
         "schools": _school_rows(results, year, specs, schools, zone_id=None),
     }
 
@@ -130,21 +175,24 @@ def county_report(year: int | None, audience: str) -> dict:
 def zone_report(zone: Zone, year: int | None, audience: str) -> dict:
     """A zone's indicators and its schools side by side, ranked with intervals."""
     results = county_results(audience)
-    if not results.periods:
+    live = live_respondents(audience)
+    if not _periods(results, live):
         return _empty({"type": "zone", "code": zone.code, "name": zone.name}, year, audience)
-    year = _pick_year(results, year)
+    year = _pick_year(results, year, live)
     specs = _specs(results)
     rows = results.zones[(results.zones["period"] == year) & (results.zones["zone_id"] == zone.id)]
     schools = {s.id: s for s in zone.schools}
     return {"scope": {"type": "zone", "code": zone.code, "name": zone.name}, "year": year,
-            "years": results.periods, "audience": audience,
-            "n": _respondents(results, year, zone_id=zone.id),
-            "indicators": _indicator_list(rows, specs),
+            "years": _periods(results, live), "audience": audience,
+            "n": _respondents(live, year, zone_id=zone.id),
+            "indicators": _with_unpublished(_indicator_list(rows, specs),
+                                            _launched_keys(live, year, zone_id=zone.id), specs),
             "schools": _school_rows(results, year, specs, schools, zone_id=zone.id),
             "differences": school_differences(results, zone.id, year)}
 
 
 def _school_rows(results, year, specs, schools: dict, zone_id) -> list[dict]:
+    live = live_respondents(results.audience)
     """Every school's indicators with its rank in its zone and its tie group (overlapping CIs)."""
     table = results.schools[results.schools["period"] == year]
     if zone_id is not None:
@@ -161,32 +209,38 @@ def _school_rows(results, year, specs, schools: dict, zone_id) -> list[dict]:
         for school_id, rank, tie in zip(ranked["school_id"], ranked["rank"], ranked["tie_group"]):
             ranks[(school_id, key)] = (plain(rank) if pd.notna(rank) else None,
                                        plain(tie) if pd.notna(tie) else None)
-    respondents = results.respondent_counts(year)["schools"]
     targets = standards().targets
     by_school: dict = {}
     for row in table.to_dict("records"):   # one conversion, then school by school in table order
         by_school.setdefault(row["school_id"], []).append(row)
     out = []
-    for school_id in sorted(by_school):
+    live_ids = _live_ids(live, year, "school_id", **({} if zone_id is None else {"zone_id": zone_id}))
+    for school_id in sorted(set(by_school) | live_ids):
         school = schools.get(school_id)
         if school is None:
             continue
-        indicators = _indicator_items(by_school[school_id], specs, targets, True)
+        indicators = _with_unpublished(_indicator_items(by_school.get(school_id, []), specs, targets, True),
+                                       _launched_keys(live, year, school_id=school_id), specs)
         for item in indicators:
             item["rank"], item["tie_group"] = ranks.get((school_id, item["key"]), (None, None))
         out.append({"code": school.code, "name": school.name, "zone": school.zone.code,
-                    "n": respondents.get(school_id, 0), "indicators": indicators})
+                    "n": _respondents(live, year, school_id=school_id), "indicators": indicators})
     return out
 
 
 def school_report(school: School, year: int | None, audience: str) -> dict:
     """A school against the standards, its zone and the county, last year, and over time."""
     results = county_results(audience)
+    live = live_respondents(audience)
     scope = {"type": "school", "code": school.code, "name": school.name,
              "zone": school.zone.code, "stage": school.stage}
-    if not results.periods:
-        return {k: v for k, v in _empty(scope, year, audience).items() if k not in ("zones", "schools", "differences")}
-    year = _pick_year(results, year)
+    if not results.periods:   # nothing published anywhere yet: counts and hidden entries only
+        report = {k: v for k, v in _empty(scope, year, audience).items() if k not in ("zones", "schools", "differences")}
+        year = _pick_year(results, year, live)
+        return {**report, "year": year, "years": _periods(results, live),
+                "n": _respondents(live, year, school_id=school.id),
+                "indicators": _with_unpublished([], _launched_keys(live, year, school_id=school.id), {})}
+    year = _pick_year(results, year, live)
     specs = _specs(results)
     size = current_app.config["MIN_GROUP_SIZE"]
     mine = results.schools[results.schools["school_id"] == school.id]
@@ -210,7 +264,8 @@ def school_report(school: School, year: int | None, audience: str) -> dict:
                 "suppressed": hidden}
     measures = results.measures_of(school_id=school.id)
     values, value_specs = respondent_values(measures, standards(), results.items)
-    indicators = _indicator_list(now, specs)
+    indicators = _with_unpublished(_indicator_list(now, specs), _launched_keys(live, year, school_id=school.id),
+                                   specs)
     for item in indicators:
         key = item["key"]
         item["zone"] = zone_by_key.get(key)
@@ -229,5 +284,5 @@ def school_report(school: School, year: int | None, audience: str) -> dict:
             item["trend"] = series
     return {"scope": {"type": "school", "code": school.code, "name": school.name,
                       "zone": school.zone.code, "stage": school.stage},
-            "year": year, "years": results.periods, "audience": audience,
-            "n": _respondents(results, year, school_id=school.id), "indicators": indicators}
+            "year": year, "years": _periods(results, live), "audience": audience,
+            "n": _respondents(live, year, school_id=school.id), "indicators": indicators}

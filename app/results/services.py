@@ -36,13 +36,16 @@ import pandas as pd
 from flask import current_app, g, has_request_context
 from sqlalchemy import Float, Integer, and_, case, cast, func, literal, null, or_, select
 
+from ..database import read_connection
+from ..disclosure import advance, figure_steps, lagging_launches, publication_state, published_only
+from ..disclosure.gate import behind
 from ..extensions import db
 from ..launches.models import Launch
 from ..organisation.models import School
 from ..responses.models import Response
 from ..statistics import build_frame, item_column, summarise
 from ..statistics.frames import META_COLUMNS, NUMERIC_MEASURES, TIME_MEASURES, frame_from_columns, typed_answers
-from ..statistics.indicators import (HOMEWORK_MEAN, SATISFACTION_ALPHA, SATISFACTION_INDEX,
+from ..statistics.indicators import (HOMEWORK_MEAN, SATISFACTION_ALPHA, SATISFACTION_INDEX, TABLE_COLUMNS,
                                      IndicatorSpec, _with_groups, finish_table, feldt_interval, homework_rule, indicators_by,
                                      respondent_values, satisfaction_item_map)
 from ..statistics.intervals import t_interval, wilson_interval
@@ -99,35 +102,44 @@ def _standards_with(path: str, changed: float):
 # ---------------------------------------------------------------- one launch
 
 def launch_records(launch: Launch) -> list[dict]:
-    """Every response of a launch as a record for the statistics package (`build_frame`)."""
+    """Every published response of a launch as a record for the statistics package (`build_frame`)."""
     rows = db.session.execute(
-        select(Response.id, Response.answers).where(Response.launch_id == launch.id))
+        select(Response.id, Response.answers, Response.step)
+        .where(Response.launch_id == launch.id, published_only()))
     return [{"response_id": rid, "school_id": launch.school_id, "launch_id": launch.id,
-             "period": None, "answers": answers} for rid, answers in rows]
+             "period": None, "answers": answers, "step": step} for rid, answers, step in rows]
 
 
-def launch_frame(launch: Launch, definition=None) -> pd.DataFrame:
-    """The survey frame of a launch, as `build_frame(definition, launch_records(launch))` gives it.
+def launch_frame(launch: Launch, definition=None, *, conn=None, after: int = 0) -> pd.DataFrame:
+    """The survey frame of a launch's published responses (of steps after `after`), with their
+    step in column "step": `build_frame(definition, launch_records(launch))` built faster.
 
     Built column by column: the database gathers each question's answers into one array per
     question (SQLite: json_group_array of JSON_EXTRACT, decoded with one json.loads; PostgreSQL:
     array_agg of ->>, as text, which psycopg reads in C). The aggregates of one query read the
     same rows in the same order, so element i of every array is the same response. A launch of
     100,000 responses so costs a few array decodes instead of 100,000 JSON documents.
+    `conn` reads inside a caller's transaction (the gate, while it takes a step).
     """
     definition = definition or definition_of(launch.survey_version)
+    return _frame_of(definition, launch.id, launch.school_id, conn=conn, after=after)
+
+
+def _frame_of(definition, launch_id: int, school_id: int, *, conn=None, after: int = 0) -> pd.DataFrame:
     questions = definition.questions
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         columns = [func.array_agg(Response.answers[q.id].as_string()) for q in questions]
-        query = select(func.array_agg(Response.id), *columns)
-    elif dialect == "sqlite":
-        columns = [func.json_group_array(func.json_extract(Response.answers, f'$."{q.id}"')) for q in questions]
-        query = select(func.json_group_array(Response.id), *columns)
+        query = select(func.array_agg(Response.id), func.array_agg(Response.step), *columns)
     else:
-        return build_frame(definition, launch_records(launch))
-    with db.engine.connect() as conn:
-        arrays = conn.execute(query.where(Response.launch_id == launch.id)).one()
+        columns = [func.json_group_array(func.json_extract(Response.answers, f'$."{q.id}"')) for q in questions]
+        query = select(func.json_group_array(Response.id), func.json_group_array(Response.step), *columns)
+    query = query.where(Response.launch_id == launch_id, published_only(), Response.step > after)
+    if conn is None:
+        with read_connection() as own:
+            arrays = own.execute(query).one()
+    else:
+        arrays = conn.execute(query).one()
     gc_was_on = gc.isenabled()
     gc.disable()   # decoding creates 100,000s of containers: no collector passes meanwhile
     try:
@@ -137,17 +149,24 @@ def launch_frame(launch: Launch, definition=None) -> pd.DataFrame:
             gc.enable()
     index = pd.RangeIndex(len(arrays[0]))
     ids = {q.id for q in questions}
-    meta = {"response_id": np.array(arrays[0], dtype=np.int64), "school_id": launch.school_id,
-            "zone_id": np.nan, "launch_id": launch.id, "period": None}
+    meta = {"response_id": np.array(arrays[0], dtype=np.int64), "school_id": school_id,
+            "zone_id": np.nan, "launch_id": launch_id, "period": None}
     frame = {c: v for c, v in meta.items() if c in META_COLUMNS and c not in ids}
-    for question, values in zip(questions, arrays[1:]):
+    for question, values in zip(questions, arrays[2:]):
         # fromiter: element by element, so lists (multiple answers) stay single cells.
         raw = pd.Series(np.fromiter(values, dtype=object, count=len(index)), index=index)
         if question.type == "multiple":
             # Lists (SQLite) or their JSON text (PostgreSQL's ->>); NaN where unanswered.
             raw = _json_lists(raw) if dialect == "postgresql" else raw.where(raw.notna(), np.nan)
         frame[question.id] = typed_answers(question.type, raw, [o.value for o in question.options])
-    return pd.DataFrame(frame, index=index)
+    result = pd.DataFrame(frame, index=index)
+    result[STEP] = np.array(arrays[1], dtype=np.int64)
+    return result
+
+
+#: The frame column holding each response's published step (never a question id: ids are
+#: validated as identifiers, and this one starts with an underscore).
+STEP = "_step"
 
 
 def _json_lists(raw: pd.Series) -> pd.Series:
@@ -157,34 +176,82 @@ def _json_lists(raw: pd.Series) -> pd.Series:
     return pd.Series(decoded[codes], index=raw.index)   # code −1 (missing) reads the trailing NaN
 
 
+def figure_counts(conn, launch_id: int, version_id: int, school_id: int, *, after: int) -> dict[str, int]:
+    """{figure: respondents it counts} over a launch's published responses of steps after `after`:
+    "q:ID" per question, "i:KEY" per indicator. The gate's per-figure step rule reads these."""
+    version = db.session.get(SurveyVersion, version_id)
+    definition = definition_of(version)
+    frame = _frame_of(definition, launch_id, school_id, conn=conn, after=after)
+    summary = summarise(definition, frame, min_group_size=1, standards=standards())
+    counts = {f"q:{q['id']}": int(q["n"]) for q in summary["questions"]}
+    counts.update({f"i:{i['key']}": int(i["n"]) for i in summary["indicators"]})
+    return counts
+
+
 def launch_summary(launch: Launch) -> dict:
-    """The ACCEPTANCE summary of one launch, small groups suppressed."""
+    """The ACCEPTANCE summary of one launch: live n, every figure from its published steps."""
+    advance([launch.id])
     definition = definition_of(launch.survey_version)
-    frame = launch_frame(launch, definition)
-    return summarise(definition, frame, min_group_size=current_app.config["MIN_GROUP_SIZE"],
-                     standards=standards())
+    return _gated_summary(launch.id, definition, launch_frame(launch, definition))
 
 
 def launch_summary_from_records(launch: Launch) -> dict:
     """`launch_summary` the plain way (decode each response, `build_frame`): the reference."""
+    advance([launch.id])
     definition = definition_of(launch.survey_version)
-    frame = build_frame(definition, launch_records(launch))
-    return summarise(definition, frame, min_group_size=current_app.config["MIN_GROUP_SIZE"],
-                     standards=standards())
+    records = launch_records(launch)
+    frame = build_frame(definition, records)
+    frame[STEP] = np.array([r["step"] for r in records], dtype=np.int64)
+    return _gated_summary(launch.id, definition, frame)
+
+
+def _gated_summary(launch_id: int, definition, frame: pd.DataFrame) -> dict:
+    """The summary over a frame of published responses: each figure over the steps it stands
+    at (the launch's published step, or an earlier one for a lagging figure)."""
+    step, lagging = figure_steps(launch_id)
+    size = current_app.config["MIN_GROUP_SIZE"]
+    rules = standards()
+    at_step = {}
+
+    def summary_at(at: int) -> dict:
+        if at not in at_step:
+            at_step[at] = summarise(definition, frame[frame[STEP] <= at], min_group_size=size,
+                                    standards=rules)
+        return at_step[at]
+
+    current = summary_at(step)
+    questions = [_entry(summary_at(lagging.get(f"q:{q['id']}", step))["questions"], "id", q["id"])
+                 for q in current["questions"]]
+    indicators = [_entry(summary_at(lagging.get(f"i:{i['key']}", step))["indicators"], "key", i["key"]) or i
+                  for i in current["indicators"]]
+    return {"n": live_count(launch_id), "published": int((frame[STEP] <= step).sum()),
+            "questions": questions, "indicators": indicators}
+
+
+def _entry(entries: list[dict], id_key: str, value) -> dict | None:
+    return next((e for e in entries if e[id_key] == value), None)
+
+
+def live_count(launch_id: int) -> int:
+    """Responses stored for a launch, published or not (shown live: it reveals no answer)."""
+    return int(db.session.scalar(select(func.count()).where(Response.launch_id == launch_id)))
 
 
 def launch_comments(launch: Launch) -> list[dict]:
-    """Free-text answers of a launch, by question; empty when fewer than MIN_GROUP_SIZE responded."""
+    """Free-text answers of a launch, by question: only those of its published steps (so a
+    comment appears with the block of at least MIN_GROUP_SIZE responses that counts it, never
+    alone), in random order, at most 200 per question."""
+    advance([launch.id])
     definition = definition_of(launch.survey_version)
     text_questions = [q for q in definition.questions if q.type == "text"]
-    total = db.session.scalar(select(func.count()).where(Response.launch_id == launch.id))
-    if not text_questions or total < current_app.config["MIN_GROUP_SIZE"]:
+    step, _lagging = figure_steps(launch.id)
+    if not text_questions or step == 0:
         return []
     result = []
     for question in text_questions:
         column = Response.answers[question.id].as_string()
         texts = [t for (t,) in db.session.execute(
-            select(column).where(Response.launch_id == launch.id, column.isnot(None))
+            select(column).where(Response.launch_id == launch.id, published_only(), column.isnot(None))
             .order_by(func.random()).limit(200)) if t]
         result.append({"question": question, "answers": texts})
     return result
@@ -214,19 +281,21 @@ def _versions_with_measures() -> list[SurveyVersion]:
 
 
 def load_measures(audience: str = "parent", *, school_ids=None, upto: int | None = None) -> pd.DataFrame:
-    """One row per response (of launches for `audience`) that carries any measure.
+    """One row per published response (of launches for `audience`) that carries any measure.
 
-    Columns: response_id, school_id, zone_id, period (local calendar year), and one column per
-    measure / satisfaction item (see app.statistics.frames). `school_ids` limits the schools,
-    `upto` the response ids (those counted in a CountyResults).
+    Columns: response_id, school_id, zone_id, period (the local year its launch opened in),
+    LAUNCH and STEP (for the gate's lagging figures), and one column per measure / satisfaction
+    item (see app.statistics.frames). `school_ids` limits the schools, `upto` the response ids.
     """
     parts = []
     with db.engine.connect() as conn:
         for version in _versions_with_measures():
             query = (select(Response.id.label("response_id"), Response.school_id,
-                            Response.submitted_hour, *_measure_columns(version))
+                            Launch.opens_at.label("_opens_at"), Response.launch_id.label(LAUNCH),
+                            Response.step.label(STEP), *_measure_columns(version))
                      .join(Launch, Launch.id == Response.launch_id)
-                     .where(Response.survey_version_id == version.id, Launch.audience == audience))
+                     .where(Response.survey_version_id == version.id, Launch.audience == audience,
+                            published_only()))
             if school_ids is not None:
                 query = query.where(Response.school_id.in_(list(school_ids)))
             if upto is not None:
@@ -236,22 +305,31 @@ def load_measures(audience: str = "parent", *, school_ids=None, upto: int | None
             if rows:
                 parts.append(pd.DataFrame.from_records(rows, columns=list(result.keys())))
     if not parts:
-        return pd.DataFrame(columns=["response_id", "school_id", "zone_id", "period"])
+        return pd.DataFrame(columns=["response_id", "school_id", "zone_id", "period", LAUNCH, STEP])
     frame = pd.concat(parts, ignore_index=True)
     frame["zone_id"] = frame["school_id"].map(_school_zones())
-    hours = pd.to_datetime(frame.pop("submitted_hour"), utc=True)
-    frame["period"] = hours.dt.tz_convert(ZoneInfo(current_app.config["TIMEZONE"])).dt.year
+    opened = pd.to_datetime(frame.pop("_opens_at"), utc=True)
+    frame["period"] = opened.dt.tz_convert(ZoneInfo(current_app.config["TIMEZONE"])).dt.year
+    # The gate's columns last, so the measure columns keep the order the SQL path's schema has.
+    frame = frame[[c for c in frame.columns if c not in (LAUNCH, STEP)] + [LAUNCH, STEP]]
     return frame_from_columns(frame)
+
+
+#: Frame column of the launch a response belongs to (beside STEP, its published step).
+LAUNCH = "_launch"
 
 
 def _school_zones() -> dict[int, int]:
     return dict(db.session.execute(select(School.id, School.zone_id)).all())
 
 
-def responses_fingerprint() -> tuple[int, int]:
-    """(count, largest id) of all responses: changes whenever a response is stored."""
-    count, largest = db.session.execute(select(func.count(), func.max(Response.id))).one()
-    return int(count), int(largest or 0)
+def responses_fingerprint() -> tuple:
+    """What every published figure depends on: the published steps (they change only when a
+    step is taken), the schools and their zones, and the targets. Cache keys hold it, so a
+    figure is recomputed when a school moves zone or a target changes, not only on new steps."""
+    schools = db.session.execute(select(School.id, School.zone_id).order_by(School.id)).all()
+    targets = sorted(db.session.execute(select(CountyTarget.key, CountyTarget.value)).all())
+    return (*publication_state(), hash((tuple(map(tuple, schools)), tuple(map(tuple, targets)))))
 
 
 # ---------------------------------------------------------------- the county tables
@@ -278,9 +356,10 @@ class CountyResults:
         self.periods = periods
         self.items = items or {}
         self.audience, self.upto = audience, upto
-        self.schools = schools if schools is not None else pd.DataFrame()
-        self.zones = zones if zones is not None else pd.DataFrame()
-        self.county = county if county is not None else pd.DataFrame()
+        # Empty tables keep their columns, so a county with nothing published reads as empty.
+        self.schools = schools if schools is not None else _empty_table("zone_id", "school_id")
+        self.zones = zones if zones is not None else _empty_table("zone_id")
+        self.county = county if county is not None else _empty_table()
         self.respondents = (respondents if respondents is not None
                             else pd.DataFrame(columns=["period", "zone_id", "school_id", "n"]))
 
@@ -317,6 +396,10 @@ class CountyResults:
                 "schools": {k: int(v) for k, v in rows.groupby("school_id")["n"].sum().items()}}
 
 
+def _empty_table(*by: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=["period", *by, *TABLE_COLUMNS])
+
+
 _cache: OrderedDict = OrderedDict()
 _CACHE_SIZE = 4
 
@@ -328,6 +411,7 @@ def county_results(audience: str = "parent", method: str | None = None) -> Count
     database; "pandas" loads every response's measures and uses the statistics package alone.
     """
     method = method or current_app.config.get("COUNTY_AGGREGATION", "sql")
+    advance()   # every launch with enough pending responses takes its step first
     fingerprint = responses_fingerprint()
     overrides = current_app.config.get("STANDARDS_OVERRIDES")
     key = (audience, fingerprint, current_app.config["MIN_GROUP_SIZE"], overrides,
@@ -337,14 +421,16 @@ def county_results(audience: str = "parent", method: str | None = None) -> Count
         return _cache[key]
     rules = standards()
     result = None
+    # Respondent-level measures read later (trends, tests) stop at what the tables counted.
+    upto = int(db.session.scalar(select(func.max(Response.id)).where(published_only())) or 0)
     if method == "sql" and sql_rules_supported(rules):
         try:
-            result = aggregate_county(audience, upto=fingerprint[1])
+            result = aggregate_county(audience, upto=upto)
         except NotImplementedError:   # an indicator the SQL path does not know: the plain way
             result = None
     if result is None:
-        result = compute_county(load_measures(audience, upto=fingerprint[1]))
-        result.audience, result.upto = audience, fingerprint[1]
+        result = compute_county(load_measures(audience, upto=upto))
+        result.audience, result.upto = audience, upto
     _cache[key] = result
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
@@ -361,9 +447,24 @@ def compute_county(measures: pd.DataFrame) -> CountyResults:
     if not periods:
         return result
     common = dict(standards=rules, items=items, min_group_size=size)
-    fill_levels(result, measures.groupby("period", sort=True),
-                lambda frame, by, complementary: indicators_by(frame, by, complementary=complementary,
-                                                               **common))
+    lags = {figure[2:]: pairs for figure, pairs in lagging_launches().items() if figure.startswith("i:")}
+
+    def build(frame, by, complementary):
+        table = indicators_by(frame, by, complementary=complementary, **common)
+        # A lagging indicator counts only the steps it stands at: its rows come from a frame
+        # without the responses of the later steps of those launches.
+        for key, pairs in lags.items():
+            later = np.zeros(len(frame), dtype=bool)
+            if LAUNCH in frame:
+                for launch_id, at in pairs:
+                    later |= ((frame[LAUNCH] == launch_id) & (frame[STEP] > at)).to_numpy()
+            if later.any():
+                behind_table = indicators_by(frame[~later], by, complementary=complementary, **common)
+                table = pd.concat([table[table["key"] != key], behind_table[behind_table["key"] == key]],
+                                  ignore_index=True)
+        return table
+
+    fill_levels(result, measures.groupby("period", sort=True), build)
     result.respondents = (measures.groupby(["period", "zone_id", "school_id"], dropna=False)
                           .size().rename("n").reset_index())
     return result
@@ -436,7 +537,8 @@ def aggregate_county(audience: str = "parent", upto: int | None = None) -> Count
         return result
     # The columns load_measures would give, in its order, hence the same specs and items.
     schema = frame_from_columns(pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in ["response_id", "school_id", *columns, "zone_id", "period"]}))
+        {c: pd.Series(dtype=object) for c in ["response_id", "school_id", *columns, "zone_id", "period",
+                                              LAUNCH, STEP]}))
     items = satisfaction_item_map(schema, None)
     _values, specs = respondent_values(schema, rules, items)
     unknown = set(specs) - set(rules.rules) - {HOMEWORK_MEAN, SATISFACTION_INDEX}
@@ -465,15 +567,14 @@ def aggregate_county(audience: str = "parent", upto: int | None = None) -> Count
 
 
 def _period_expression():
-    """SQL for the local calendar year of submitted_hour: a CASE over the New Year instants."""
+    """SQL for the period of a response: the local calendar year its launch opened in (a CASE
+    over the New Year instants), so each launch lies in exactly one year (see app.disclosure)."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    # Two queries: each is one step down the submitted_hour index (together they scan it).
-    first = db.session.scalar(select(func.min(Response.submitted_hour)))
-    last = db.session.scalar(select(func.max(Response.submitted_hour)))
+    first, last = db.session.execute(select(func.min(Launch.opens_at), func.max(Launch.opens_at))).one()
     if first is None:
         return literal(0)
     years = [_as_utc(first).astimezone(zone).year, _as_utc(last).astimezone(zone).year]
-    whens = [(Response.submitted_hour < datetime(year, 1, 1, tzinfo=zone).astimezone(timezone.utc),
+    whens = [(Launch.opens_at < datetime(year, 1, 1, tzinfo=zone).astimezone(timezone.utc),
               literal(year - 1)) for year in range(years[0] + 1, years[1] + 1)]
     return case(*whens, else_=literal(years[1])) if whens else literal(years[1])
 
@@ -499,18 +600,19 @@ def _version_query(version, audience, mixed_audiences, period, upto, rules):
         text = Response.answers[question.id].as_string()
         numeric = name in NUMERIC_MEASURES or name.startswith("satisfaction:")
         extracted.append((cast(text, Float) if numeric else text).label(f"m{i}"))
-    query = select(Response.school_id.label("school_id"), period.label("period"), *extracted).where(
-        Response.survey_version_id == version.id)
+    query = (select(Response.school_id.label("school_id"), period.label("period"),
+                    Response.launch_id.label("launch_id"), Response.step.label("step"), *extracted)
+             .join(Launch, Launch.id == Response.launch_id)
+             .where(Response.survey_version_id == version.id, published_only()))
     if mixed_audiences:
-        query = query.where(Response.launch_id.in_(
-            select(Launch.id).where(Launch.survey_version_id == version.id, Launch.audience == audience)))
+        query = query.where(Launch.audience == audience)
     if upto is not None:
         query = query.where(Response.id <= upto)
     layer = query.offset(0).subquery("measures")
     column = {name: layer.c[f"m{i}"] for i, name in enumerate(questions)}
     if any(name in TIME_MEASURES for name in column):
         # Clock times to minutes once per row, before the rules read them.
-        layer = select(layer.c.school_id, layer.c.period, *[
+        layer = select(layer.c.school_id, layer.c.period, layer.c.launch_id, layer.c.step, *[
             (_clock_minutes(c) if name in TIME_MEASURES else c).label(f"m{i}")
             for i, (name, c) in enumerate(column.items())]).offset(0).subquery("typed")
         column = {name: layer.c[f"m{i}"] for i, name in enumerate(questions)}
@@ -537,6 +639,12 @@ def _version_query(version, audience, mixed_audiences, period, upto, rules):
             values[f"item:{c}"] = column[c]
     if not values:
         values["_none"] = null()
+    # Figures lagging at some launches (app.disclosure) leave out those launches' later steps.
+    lags = lagging_launches()
+    for name in list(values):
+        kind, _, key = name.partition(":")
+        figure = f"i:{key}" if kind in ("p", "m", "l") else f"i:{SATISFACTION_INDEX}"
+        values[name] = behind(values[name], figure, lags, layer.c.launch_id, layer.c.step)
     respondents = select(layer.c.school_id, layer.c.period,
                          *[v.label(f"v{i}") for i, v in enumerate(values.values())]).offset(0).subquery("values")
     v = {name: respondents.c[f"v{i}"] for i, name in enumerate(values)}
@@ -663,3 +771,61 @@ def _mean_variance(n, total, squares):
         variance = np.where(n > 1, (squares - total * mean) / (n - 1), np.nan)
     # Rounding can leave a hair below zero when every value is the same.
     return mean, np.where(variance < 0, 0.0, variance)
+
+
+# ---------------------------------------------------------------- live counts beside published figures
+
+_live_cache: OrderedDict = OrderedDict()
+
+
+def live_respondents(audience: str = "parent") -> pd.DataFrame:
+    """Responses stored per (period, zone_id, school_id), published or not, with the indicator
+    keys the school's launches of that year can give ("keys"): how many responded is always
+    shown (it reveals no answer), and a school whose responses are not published yet shows
+    those indicators as suppressed instead of leaving them out."""
+    largest = db.session.scalar(select(func.max(Response.id)))
+    launches_seen = db.session.execute(select(func.count(Launch.id), func.max(Launch.id))).one()
+    key = (audience, largest, tuple(launches_seen), responses_fingerprint()[2])
+    if key in _live_cache:
+        return _live_cache[key]
+    counts = dict(db.session.execute(select(Response.launch_id, func.count()).group_by(Response.launch_id)).all())
+    local = ZoneInfo(current_app.config["TIMEZONE"])
+    zones = _school_zones()
+    rows, version_keys = {}, {}
+    for launch_id, school_id, version_id, opened in db.session.execute(
+            select(Launch.id, Launch.school_id, Launch.survey_version_id, Launch.opens_at)
+            .where(Launch.audience == audience)):
+        n = counts.get(launch_id, 0)
+        if not n:
+            continue
+        period = _as_utc(opened).astimezone(local).year
+        row = rows.setdefault((period, school_id), {"period": period, "zone_id": zones.get(school_id),
+                                                    "school_id": school_id, "n": 0, "keys": set()})
+        row["n"] += n
+        if version_id not in version_keys:
+            version_keys[version_id] = _version_keys(version_id)
+        row["keys"] |= version_keys[version_id]
+    frame = pd.DataFrame(list(rows.values()), columns=["period", "zone_id", "school_id", "n", "keys"])
+    _live_cache[key] = frame
+    while len(_live_cache) > 8:
+        _live_cache.popitem(last=False)
+    return frame
+
+
+def _version_keys(version_id: int) -> frozenset:
+    """The indicator keys a survey version's answers can give, under the current standards."""
+    version = db.session.get(SurveyVersion, version_id)
+    columns = [name for name, _ in _measure_questions(version)]
+    schema = frame_from_columns(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
+    _values, specs = respondent_values(schema, standards(), satisfaction_item_map(schema, None))
+    keys = set(specs)
+    if len([c for c in columns if c.startswith("satisfaction:")]) >= 2:
+        keys.add(SATISFACTION_ALPHA)
+    return frozenset(keys)
+
+
+def clear_caches() -> None:
+    """Empty this module's in-process caches (tests start from nothing)."""
+    _cache.clear()
+    _live_cache.clear()
+    _standards_with.cache_clear()

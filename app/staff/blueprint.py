@@ -16,11 +16,14 @@ from ..launches.services import (close_launch, get_launch, launch_at_school, lau
                                  launch_links, parse_launch_request, response_counts)
 from ..organisation.importer import import_schools, read_rows
 from ..organisation.models import School, Zone, utcnow
-from ..organisation.services import can_launch_at, can_see_school, visible_zones
+from ..organisation.services import (activate_user, can_launch_at, can_see_school,
+                                     deactivate_user, list_users, live_token_counts,
+                                     reset_password, revoke_tokens, unassign_supervisor,
+                                     visible_zones)
 from ..surveys.registry import active_surveys, definition_of
 from ..results.reports import parse_scope_args, school_report
 from ..results.services import launch_comments, launch_summary
-from .forms import CloseForm, ImportForm, LaunchForm
+from .forms import CloseForm, ImportForm, LaunchForm, PasswordResetForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -188,7 +191,8 @@ def import_view():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            report = import_schools(read_rows(upload.read(), upload.filename))
+            encoding = None if form.encoding.data == "auto" else form.encoding.data
+            report = import_schools(read_rows(upload.read(), upload.filename, encoding))
             flash(_("Imported: %(created)s new, %(updated)s updated schools.",
                     created=report.created, updated=report.updated), "success")
             return redirect(url_for("staff.home"))
@@ -198,3 +202,77 @@ def import_view():
     elif request.method == "POST":
         status = 400
     return render_template("staff/import.html", form=form, row_errors=row_errors), status
+
+
+def require_admin() -> None:
+    """County office staff only."""
+    if current_user.role != "admin":
+        abort(403)
+
+
+@bp.get("/users")
+def users():
+    """Staff accounts: deactivate, activate, reset passwords, revoke tokens, unassign zones."""
+    require_admin()
+    return render_template("staff/users.html", users=list_users(), tokens=live_token_counts(),
+                           action_form=CloseForm(), password_form=PasswordResetForm())
+
+
+def user_action(action, message):
+    """Run one CSRF-checked action on a user, flash the outcome, back to the users page."""
+    require_admin()
+    if not CloseForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+        flash(message, "success")
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("staff.users"))
+
+
+@bp.post("/users/<username>/deactivate")
+def deactivate(username: str):
+    """Deactivate an account."""
+    return user_action(lambda: deactivate_user(username, by=current_user),
+                       _("%(name)s is deactivated; their sessions and tokens no longer work.",
+                         name=username))
+
+
+@bp.post("/users/<username>/activate")
+def activate(username: str):
+    """Let an account sign in again."""
+    return user_action(lambda: activate_user(username), _("%(name)s can sign in again.", name=username))
+
+
+@bp.post("/users/<username>/revoke-tokens")
+def revoke_user_tokens(username: str):
+    """Revoke every API token of an account."""
+    return user_action(lambda: revoke_tokens(username),
+                       _("Every API token of %(name)s is revoked.", name=username))
+
+
+@bp.post("/users/<username>/zones/<code>/unassign")
+def unassign(username: str, code: str):
+    """Take a zone away from a supervisor."""
+    return user_action(lambda: unassign_supervisor(code, username),
+                       _("%(name)s no longer covers zone %(zone)s.", name=username, zone=code))
+
+
+@bp.post("/users/<username>/password")
+def set_password(username: str):
+    """Set a new password for an account; its sessions end."""
+    require_admin()
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash(_("The password must have 8 to 256 characters."), "error")
+        return redirect(url_for("staff.users"))
+    try:
+        reset_password(username, form.password.data)
+        flash(_("The password of %(name)s is changed; their sessions have ended.", name=username),
+              "success")
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("staff.users"))

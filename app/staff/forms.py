@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, RadioField, SelectField
-from wtforms.validators import DataRequired, Optional
+from wtforms import DateField, PasswordField, RadioField, SelectField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LaunchForm(FlaskForm):
@@ -27,7 +27,15 @@ class ImportForm(FlaskForm):
 
     file = FileField(_l("School list (.xlsx or .csv)"), validators=[
         FileRequired(), FileAllowed(["xlsx", "csv"], _l("Upload a .csv or .xlsx file."))])
+    encoding = SelectField(_l("Text encoding (CSV only)"), default="auto", choices=[
+        ("auto", _l("Detect")), ("utf-8", "UTF-8"), ("gbk", "GBK / GB18030")])
 
 
 class CloseForm(FlaskForm):
     """A bare CSRF-protected button."""
+
+
+class PasswordResetForm(FlaskForm):
+    """An admin sets a new password for a staff account."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=256)])

@@ -217,3 +217,25 @@ def test_launching_a_survey_of_each_audience(client, admin_headers, make_school)
         response = launch(client, admin_headers, school=school.code, survey=survey, audience=audience)
         assert response.status_code == 201, survey
         assert client.get(response.json["form_url"]).status_code == 200
+
+
+@pytest.mark.parametrize("field, value", [
+    ("opens_at", "0001-01-01"), ("opens_at", "0001-01-01T00:00"), ("closes_at", "9999-12-31"),
+    ("closes_at", "9999-12-31T23:59:59-14:00"), ("closes_at", "9999-12-31T23:59:59+14:00"),
+    ("closes_at", "2101-01-01"), ("opens_at", "1999-12-31T23:00"),
+])
+def test_dates_outside_2000_to_2100_are_422_naming_the_field(client, admin_headers, make_school, field,
+                                                              value):
+    response = launch(client, admin_headers, school=make_school().code, **{field: value})
+    assert response.status_code == 422, response.text
+    assert set(response.json) == {"error", "fields"} and set(response.json["fields"]) == {field}
+    assert "2000" in response.json["fields"][field] and "2100" in response.json["fields"][field]
+    assert db.session.query(Launch).count() == 0
+
+
+def test_closing_at_the_end_of_2100_with_any_offset_is_accepted(client, admin_headers, make_school):
+    response = launch(client, admin_headers, school=make_school().code,
+                      closes_at="2100-12-31T23:59:59-14:00")
+    assert response.status_code == 201, response.text
+    assert as_utc(db.session.get(Launch, response.json["id"]).closes_at) == datetime(
+        2101, 1, 1, 13, 59, 59, tzinfo=timezone.utc)

@@ -164,3 +164,42 @@ def test_all_bad_school_fields_are_named_at_once(client, admin_headers):
     response = client.post("/api/v1/schools", json={"code": "a b", "stage": "x"}, headers=admin_headers)
     assert response.status_code == 422
     assert set(response.json["fields"]) == {"code", "name", "stage", "zone"}
+
+
+UNSHOWABLE_NAMES = ["城关\r\n责任区", "城关\n区", "城关\t区", "城关\x07区", "城关\x1b[31m区", "城关\u2028区",
+                    "\u200b", "\u200b\u200d\ufeff", " \u200b "]
+
+
+@pytest.mark.parametrize("name", UNSHOWABLE_NAMES)
+def test_zone_names_with_control_characters_or_nothing_visible_are_422(client, admin_headers, name):
+    response = client.post("/api/v1/zones", json={"code": "CG", "name": name}, headers=admin_headers)
+    assert response.status_code == 422, name
+    assert set(response.json["fields"]) == {"name"}
+    assert db.session.query(Zone).count() == 0
+
+
+@pytest.mark.parametrize("name", UNSHOWABLE_NAMES)
+def test_school_names_with_control_characters_or_nothing_visible_are_422(client, admin_headers,
+                                                                         make_zone, name):
+    make_zone(code="CG")
+    response = client.post("/api/v1/schools", json={"code": "S1", "name": name, "stage": "primary",
+                                                    "zone": "CG"}, headers=admin_headers)
+    assert response.status_code == 422, name
+    assert set(response.json["fields"]) == {"name"}
+    assert db.session.query(School).count() == 0
+
+
+def test_codes_with_a_trailing_line_break_are_422(client, admin_headers):
+    response = client.post("/api/v1/zones", json={"code": "CG\n", "name": "城关"}, headers=admin_headers)
+    assert response.status_code == 422 and set(response.json["fields"]) == {"code"}
+
+
+def test_names_are_stored_nfc_normalised_without_invisible_edges(client, admin_headers, make_zone):
+    response = client.post("/api/v1/zones", json={"code": "CG", "name": "\ufeff Cafe\u0301 区\u200b"},
+                           headers=admin_headers)
+    assert response.status_code == 201 and response.json["name"] == "Caf\u00e9 区"
+    response = client.post("/api/v1/schools", json={"code": "S1", "name": "\u200b第一小学\ufeff",
+                                                    "stage": "primary", "zone": "CG"},
+                           headers=admin_headers)
+    assert response.status_code == 201
+    assert [s.name for s in db.session.query(School)] == ["第一小学"]

@@ -13,8 +13,9 @@ CODES = {"required", "unknown_question", "not_a_choice", "invalid_option", "grad
          "not_a_list", "duplicate_choice", "exclusive_choice", "too_few_choices", "too_many_choices",
          "not_a_number", "out_of_range", "not_a_time", "not_text", "too_long"}
 
-# JSON numbers as Python's json module returns them. Integers stop short of 2**1024: beyond that
-# validate_answers raises OverflowError (see test_a_huge_integer_is_an_error_not_a_crash).
+# JSON numbers as Python's json module returns them. Integers here stay below 2**1024 (the float
+# range); larger ones get an answer error too, never an OverflowError, which
+# test_a_huge_integer_is_an_error_not_a_crash checks on its own.
 json_scalars = st.one_of(
     st.none(), st.booleans(),
     st.integers(min_value=-(2**64), max_value=2**64), st.sampled_from([10**300, -(10**300)]),

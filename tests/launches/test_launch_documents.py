@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import datetime, timezone
 from urllib.parse import quote
@@ -11,8 +10,9 @@ import pytest
 
 from app.launches.services import launch_links
 from app.reporting.qr import qr_png, qr_svg
+from support import require_tool
 
-needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+needs_pdftotext = require_tool("pdftotext", package="poppler-utils")
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -37,7 +37,34 @@ def test_qr_codes_encode_the_form_url(client, launch):
     assert png.status_code == svg.status_code == 200
     assert png.data == qr_png(form_url)
     assert svg.data == qr_svg(form_url)
-    assert "public" in png.headers["Cache-Control"]
+
+
+def test_qr_codes_and_poster_from_the_request_host_are_never_stored_by_any_cache(client, launch):
+    for suffix in ("qr.png", "qr.svg", "poster.pdf"):
+        response = client.get(f"/s/{launch.token}/{suffix}", headers={"Host": "forged.example"})
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "private, no-store", suffix
+
+
+def test_qr_codes_from_the_configured_base_ignore_the_host_header_and_may_be_cached(make_app, launch):
+    client = make_app(sync=False, PUBLIC_BASE_URL="https://dudao.example.gov.cn").test_client()
+    png = client.get(f"/s/{launch.token}/qr.png", headers={"Host": "forged.example"})
+    assert png.status_code == 200
+    assert png.data == qr_png(f"https://dudao.example.gov.cn/s/{launch.token}")
+    assert png.headers["Cache-Control"].startswith("public")
+    poster = client.get(f"/s/{launch.token}/poster.pdf")
+    assert "public" not in poster.headers["Cache-Control"] and "private" in poster.headers["Cache-Control"]
+
+
+def test_poster_of_a_school_whose_name_has_line_breaks_has_a_safe_download_header(client, launch):
+    from app.extensions import db
+    launch.school.name = "城关\r\n第一小学\x07"   # stored before names were checked
+    db.session.commit()
+    response = client.get(f"/s/{launch.token}/poster.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.isprintable() and disposition.isascii()
+    assert "filename*=UTF-8''" + quote("S001-城关第一小学-学生睡眠情况调查（家长卷）.pdf", safe="") in disposition
 
 
 def test_poster_is_an_inline_pdf_named_after_school_and_survey(client, launch):

@@ -138,3 +138,11 @@ def test_response_counts_per_launch(app, client, make_launch):
                            json={"answers": answers}).status_code == 201
     assert response_counts([empty.id, answered.id]) == {answered.id: 2}
     assert response_counts([]) == {}
+
+
+def test_moments_outside_the_sane_years_raise_out_of_range_before_any_time_zone_arithmetic(app):
+    from app.launches.services import MomentOutOfRange
+    for value in ("0001-01-01", "0001-01-01T00:00", "9999-12-31T23:59:59-14:00", "1999-12-31",
+                  "2101-01-01", datetime(1, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(MomentOutOfRange):
+            parse_moment(value, end_of_day=False)

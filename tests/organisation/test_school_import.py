@@ -200,3 +200,140 @@ def test_cli_refuses_unreadable_files_without_importing(runner, tmp_path, filena
 def test_cli_refuses_a_missing_file(runner, tmp_path):
     result = run_import(runner, tmp_path / "nope.csv")
     assert result.exit_code != 0 and "nope.csv" in result.output
+
+
+# ---------------------------------------------------------------- text cleaning and encodings
+
+@pytest.mark.parametrize("name", ["一\x00小", "一\x07小", "一\x1b[2J小", "一\r小", "一\u2028小", "\u200b",
+                                  "\u200b\u200c\u200d\ufeff", "\u2060 \u200e"])
+def test_names_with_nul_control_characters_or_nothing_visible_are_row_errors(app, zones, name):
+    content = f'code,name,stage,zone\nS1,"{name}",primary,CG\nS2,二小,primary,CG\n'.encode()
+    with app.test_request_context():
+        errors = rows_errors(content, "s.csv")
+    assert set(errors) == {"row 2"} and errors["row 2"].startswith("name: ")
+    assert db.session.query(School).count() == 0
+
+
+def test_new_zone_names_are_cleaned_the_same_way(app, zones):
+    content = "code,name,stage,zone,zone_name\nS1,一小,primary,NEW,新\x00区\n".encode()
+    with app.test_request_context():
+        errors = rows_errors(content, "s.csv")
+    assert set(errors) == {"row 2"} and "zone name" in errors["row 2"]
+
+
+def test_imported_text_is_nfc_normalised_and_loses_invisible_edges(runner, tmp_path, zones):
+    path = write_csv(tmp_path / "s.csv", ["code,name,stage,zone",
+                                           "\ufeffS1,\u200bCafe\u0301 小学\u200b,primary,CG"])
+    result = run_import(runner, path)
+    assert result.exit_code == 0, result.output
+    assert schools() == {"S1": ("Caf\u00e9 小学", "primary", "CG")}
+
+
+#: "同一小学" saved as GBK is also valid UTF-8 (it reads as "ͬһСѧ").
+GBK_THAT_IS_VALID_UTF8 = "code,name,stage,zone\nS1,同一小学,primary,CG\n".encode("gbk")
+
+
+def test_gbk_file_that_is_also_valid_utf8_is_refused_as_ambiguous(app, runner, tmp_path, zones):
+    assert GBK_THAT_IS_VALID_UTF8.decode("utf-8") != GBK_THAT_IS_VALID_UTF8.decode("gbk")
+    with app.test_request_context():
+        with pytest.raises(InvalidInput) as caught:
+            read_rows(GBK_THAT_IS_VALID_UTF8, "s.csv")
+    assert "UTF-8 (带BOM)" in str(caught.value.message) and "encoding" in caught.value.fields
+    path = tmp_path / "s.csv"
+    path.write_bytes(GBK_THAT_IS_VALID_UTF8)
+    result = run_import(runner, path)
+    assert result.exit_code != 0 and "UTF-8 (带BOM)" in result.output
+    assert db.session.query(School).count() == 0
+
+
+def test_cli_encoding_option_reads_an_ambiguous_file_as_told(runner, tmp_path, zones):
+    path = tmp_path / "s.csv"
+    path.write_bytes(GBK_THAT_IS_VALID_UTF8)
+    result = runner.invoke(args=["schools", "import", str(path), "--encoding", "gbk"])
+    assert result.exit_code == 0, result.output
+    assert schools() == {"S1": ("同一小学", "primary", "CG")}
+
+
+def test_utf8_with_bom_is_read_as_utf8_without_doubt(runner, tmp_path, zones):
+    path = tmp_path / "s.csv"
+    path.write_bytes("code,name,stage,zone\nS1,同一小学,primary,CG\n".encode("utf-8-sig"))
+    assert run_import(runner, path).exit_code == 0
+    assert schools() == {"S1": ("同一小学", "primary", "CG")}
+
+
+def test_utf8_without_bom_is_still_read_when_gbk_would_give_rare_characters(app, zones):
+    content = "学校代码,学校名称,学段,责任区\nS1,城关中学,初中,CG\nS2,实验小学,小学,CG\n".encode()
+    with app.test_request_context():
+        rows = read_rows(content, "s.csv")
+    assert [r["name"] for r in rows] == ["城关中学", "实验小学"]
+
+
+@pytest.mark.parametrize("length", [5_000, 200_000])
+def test_overlong_csv_fields_are_refused_with_a_clear_error(app, zones, length):
+    """Over 131,072 characters the csv module itself fails; over 1,000 the importer refuses."""
+    content = f"code,name,stage,zone\nS1,{'长' * length},primary,CG\n".encode()
+    with app.test_request_context():
+        with pytest.raises(InvalidInput) as caught:
+            read_rows(content, "s.csv")
+    assert "file" in caught.value.fields and "1000" in str(caught.value.message)
+
+
+# ---------------------------------------------------------------- workbook size
+
+def _rewrite_member(content: bytes, member: str, change) -> bytes:
+    """The same .xlsx with one zip member's text changed."""
+    import io
+    import zipfile
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, change(data) if info.filename == member else data)
+    return out.getvalue()
+
+
+def test_workbook_declaring_a_huge_sheet_is_read_in_bounded_memory(app, tmp_path, zones):
+    import re
+    import tracemalloc
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["code", "name", "stage", "zone"])
+    for n in range(1, 1000):
+        sheet.append([f"S{n}", f"第{n}小学", "primary", "CG"])
+        sheet.cell(row=n + 1, column=16384, value="x")  # a cell in column XFD on every row
+    write_xlsx_path = tmp_path / "huge.xlsx"
+    workbook.save(write_xlsx_path)
+    content = _rewrite_member(write_xlsx_path.read_bytes(), "xl/worksheets/sheet1.xml",
+                              lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', xml))
+    assert len(content) < 100_000
+    with app.test_request_context():
+        tracemalloc.start()
+        try:
+            rows = read_rows(content, "huge.xlsx")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert len(rows) == 999 and rows[0] == {"code": "S1", "name": "第1小学", "stage": "primary", "zone": "CG"}
+    assert peak < 50 * 1024 * 1024, f"peak {peak / 2**20:.0f} MB"
+
+
+def test_workbook_that_unpacks_to_too_much_is_refused_before_it_is_opened(app, tmp_path, zones):
+    import io
+    import zipfile
+    path = write_xlsx(tmp_path / "s.xlsx", [["code", "name", "stage", "zone"], ["S1", "一小", "primary", "CG"]])
+    buffer = io.BytesIO(path.read_bytes())
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (40 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 200_000
+    with app.test_request_context():
+        with pytest.raises(InvalidInput) as caught:
+            read_rows(buffer.getvalue(), "s.xlsx")
+    assert "file" in caught.value.fields and "MB" in str(caught.value.message)
+
+
+def test_malformed_csv_is_refused_naming_the_line(app, zones):
+    content = "code,name,stage,zone\nS1,一小,primary,CG\nS2,二\r小,primary,CG\n".encode()
+    with app.test_request_context():
+        with pytest.raises(InvalidInput) as caught:
+            read_rows(content, "s.csv")
+    assert "file" in caught.value.fields and "3" in str(caught.value.message)

@@ -6,6 +6,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from app.reporting import fonts
+from support import require_file
 
 SOURCE_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 SCHOOL_NAMES = [
@@ -88,7 +89,7 @@ def test_configure_matplotlib_is_idempotent_and_selects_the_shipped_font():
     assert Path(found).resolve() == fonts.font_path().resolve()
 
 
-@pytest.mark.skipif(not SOURCE_FONT.is_file(), reason="Debian's fonts-wqy-microhei not installed")
+@require_file(SOURCE_FONT, package="fonts-wqy-microhei")
 def test_readme_command_rebuilds_the_shipped_font_byte_for_byte(tmp_path):
     sys.path.insert(0, str(fonts.FONT_DIR))
     try:

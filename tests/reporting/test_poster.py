@@ -1,7 +1,6 @@
 """The A4 poster PDF: valid, self-contained, legible, and its QR code scans."""
 import io
 import re
-import shutil
 import subprocess
 import tokenize
 import zipfile
@@ -13,6 +12,7 @@ from PIL import Image
 
 from app.reporting import poster
 from app.reporting.poster import posters_zip, poster_pdf
+from support import require_tool
 
 SCHOOL = "城关镇第一小学"
 TITLE = "学生睡眠情况调查（家长卷）"
@@ -28,8 +28,7 @@ ABSURD = {
     "promise_text": "匿名，" * 80, "scan_text": "扫码" * 30, "footer_text": "县" * 70,
     "form_url": "https://dudao.example.gov.cn/s/" + "Ab3" * 40,
 }
-needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
-                                   reason="poppler-utils not installed")
+needs_poppler = require_tool("pdftotext", "pdftoppm", package="poppler-utils")
 MM_PER_PT = 25.4 / 72
 
 
@@ -83,7 +82,7 @@ def test_poster_embeds_the_shipped_font_as_truetype(make_poster):
     assert b"/FontFile2" in pdf  # an embedded TrueType program, not a reference to a system font
 
 
-@pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils not installed")
+@require_tool("pdffonts", package="poppler-utils")
 def test_every_font_in_the_poster_is_embedded(make_poster, tmp_path):
     # A font left to the reader's system (even base-14 Courier) vanishes on a machine without it.
     source = tmp_path / "poster.pdf"

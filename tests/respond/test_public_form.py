@@ -53,15 +53,17 @@ def test_valid_submission_is_stored_once_with_coarse_time_and_no_identity(client
     launch = make_launch("sleep")
     response = submit(client, launch, sleep_ok(launch))
     assert response.status_code == 200
-    assert "dd_b=" in response.headers["Set-Cookie"]
+    assert "dd_a=" in response.headers["Set-Cookie"]
     rows = db.session.query(Response).all()
     assert len(rows) == 1
     row = rows[0]
     assert (row.answers["grade"], row.answers["sleep_hours"], row.answers["bedtime"]) == ("3", 9.5, "21:10")
     assert (row.submitted_hour.minute, row.submitted_hour.second, row.submitted_hour.microsecond) == (0, 0, 0)
     columns = {c.name for c in Response.__table__.columns}
+    # `step` is the disclosure gate's block number (NULL until published): a block holds at
+    # least MIN_GROUP_SIZE responses, so it is coarser than the hour.
     assert columns == {"id", "launch_id", "school_id", "survey_version_id", "submitted_hour",
-                       "receipt", "answers"}
+                       "receipt", "answers", "step"}
 
 
 def test_same_browser_cannot_answer_twice(client, make_launch):
@@ -69,9 +71,52 @@ def test_same_browser_cannot_answer_twice(client, make_launch):
     assert submit(client, launch, sleep_ok(launch)).status_code == 200
     again = client.get(f"/s/{launch.token}")
     assert "already" in again.text.lower() or "已" in again.text
-    second = client.post(f"/s/{launch.token}", data={"_ticket": "x", **sleep_ok(launch)})
+    assert 'name="_ticket"' not in again.text
+    # A valid, fresh ticket (a form served to this browser before, or in another tab): only the
+    # browser's answered cookie refuses it.
+    fresh = form_ticket(client.application.test_client().get(f"/s/{launch.token}").text)
+    second = client.post(f"/s/{launch.token}", data={"_ticket": fresh, **sleep_ok(launch)})
+    assert second.status_code == 409
     assert count_responses() == 1
-    assert second.status_code in (400, 409)
+
+
+def test_the_answered_cookie_is_per_launch_and_kept_across_launches(client, make_launch):
+    first, second = make_launch("sleep"), make_launch("sleep")
+    assert submit(client, first, sleep_ok(first)).status_code == 200
+    assert submit(client, second, sleep_ok(second)).status_code == 200
+    assert client.get(f"/s/{first.token}").text.count('name="_ticket"') == 0
+    assert client.get(f"/s/{second.token}").text.count('name="_ticket"') == 0
+    assert count_responses() == 2
+
+
+def test_a_forged_answered_cookie_is_ignored(client, make_launch):
+    launch = make_launch("sleep")
+    client.set_cookie("dd_a", f"[{launch.id}]", path="/s/")
+    assert submit(client, launch, sleep_ok(launch)).status_code == 200
+    assert count_responses() == 1
+
+
+def test_the_same_form_sent_twice_is_stored_once_with_one_receipt(app, make_launch):
+    """A double click, or back and submit again, from a browser that keeps no cookie."""
+    launch = make_launch("sleep")
+    ticket = form_ticket(app.test_client().get(f"/s/{launch.token}").text)
+    pages = [app.test_client().post(f"/s/{launch.token}", data={"_ticket": ticket, **sleep_ok(launch)})
+             for _ in range(2)]
+    assert [p.status_code for p in pages] == [200, 200]
+    receipt = db.session.query(Response).one().receipt
+    assert all(receipt in p.text for p in pages)
+    assert count_responses() == 1
+
+
+def test_a_form_response_writes_no_other_row(client, make_launch):
+    """Nothing written with a form response could be lined up with it (docs/privacy.md)."""
+    from app.responses.models import SubmissionKey
+    launch = make_launch("sleep")
+    assert submit(client, launch, sleep_ok(launch)).status_code == 200
+    db.session.rollback()
+    assert db.session.query(SubmissionKey).count() == 0
+    cookie = client.get_cookie("dd_a", path="/s/")
+    assert cookie.expires.time().isoformat() == "00:00:00"  # no second of submission in the browser
 
 
 def test_another_browser_can_answer(app, make_launch):

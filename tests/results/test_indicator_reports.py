@@ -107,10 +107,22 @@ def test_openapi_describes_the_indicator_endpoints(client):
 def test_new_responses_refresh_cached_results(client, county, token_for, add_responses, sleep_answers):
     headers = token_for(county["admin"])
     before = client.get("/api/v1/schools/C/indicators?year=2026", headers=headers).json
-    add_responses(db.session.merge(county["launch_a"]), [sleep_answers("3", 11)] * 3)
+    add_responses(db.session.merge(county["launch_a"]), [sleep_answers("3", 11)] * 10)
     after = client.get("/api/v1/schools/A/indicators?year=2026", headers=headers).json
-    assert indicator(after, "sleep_compliance")["n"] == 33
+    assert indicator(after, "sleep_compliance")["n"] == 40
     assert indicator(before, "sleep_compliance")["n"] == 15
+
+
+def test_fewer_new_responses_than_the_threshold_move_no_figure(client, county, token_for, add_responses,
+                                                               sleep_answers):
+    headers = token_for(county["admin"])
+    before = client.get("/api/v1/schools/A/indicators?year=2026", headers=headers).json
+    add_responses(db.session.merge(county["launch_a"]), [sleep_answers("3", 6)] * 9)
+    after = client.get("/api/v1/schools/A/indicators?year=2026", headers=headers).json
+    assert indicator(after, "sleep_compliance") == indicator(before, "sleep_compliance")
+    add_responses(db.session.merge(county["launch_a"]), [sleep_answers("3", 6)])
+    moved = client.get("/api/v1/schools/A/indicators?year=2026", headers=headers).json
+    assert indicator(moved, "sleep_compliance")["n"] == indicator(before, "sleep_compliance")["n"] + 10
 
 
 def test_pages_and_reports_of_an_audience_nobody_answered_are_empty_not_errors(client, make_school, make_user, token_for):

@@ -48,16 +48,16 @@ def test_large_enough_question_shows_all_option_counts_even_small_ones(client, s
     assert hours["mean"] == pytest.approx((20 * 10 + 10 * 9) / 30)
 
 
-def test_small_school_is_suppressed_and_protected_in_the_zone(client, small_and_large, token_for):
+def test_small_school_is_suppressed_and_counted_in_no_zone_figure(client, small_and_large, token_for):
     report = client.get("/api/v1/zones/Z/indicators?year=2026", headers=token_for(small_and_large["admin"])).json
     sleep = {s["code"]: next(i for i in s["indicators"] if i["key"] == "sleep_compliance")
              for s in report["schools"]}
-    assert sleep["TINY"]["suppressed"] and sleep["TINY"]["value"] is None
-    # The zone total is shown, so a second school is hidden: TINY = zone - BIG - MID must not work.
+    assert sleep["TINY"]["suppressed"] and sleep["TINY"]["value"] is None and sleep["TINY"]["n"] == 0
+    assert next(s["n"] for s in report["schools"] if s["code"] == "TINY") == 4   # responded: shown
+    # TINY's 4 answers are in no published figure, so zone − BIG − MID recovers nothing.
     zone_total = next(i for i in report["indicators"] if i["key"] == "sleep_compliance")
-    assert not zone_total["suppressed"]
-    hidden = [code for code, figure in sleep.items() if figure["suppressed"]]
-    assert len(hidden) >= 2 and all(sleep[c]["value"] is None and sleep[c]["ci_low"] is None for c in hidden)
+    assert not zone_total["suppressed"] and zone_total["n"] == sleep["BIG"]["n"] + sleep["MID"]["n"] == 50
+    assert zone_total["value"] == pytest.approx((20 + 12) / 50)
 
 
 def test_small_school_page_and_api_show_no_figures(client, small_and_large, token_for):
@@ -100,14 +100,30 @@ def test_comments_are_shown_to_zone_staff_only(app, small_and_large, add_respons
         assert ("希望少留作业" in client.get(f"/staff/launches/{launch.id}").text) is visible
 
 
-def test_a_school_hidden_as_a_partner_stays_hidden_in_its_own_report_and_trend(client, small_and_large, token_for):
+def test_a_small_school_enters_every_figure_at_once_when_it_reaches_the_threshold(
+        client, small_and_large, token_for, add_responses, sleep_answers):
     headers = token_for(small_and_large["admin"])
+    add_responses(small_and_large["launches"]["TINY"], [sleep_answers("2", 9.7)] * 6)
     zone = client.get("/api/v1/zones/Z/indicators?year=2026", headers=headers).json
-    partners = [s["code"] for s in zone["schools"] if s["code"] != "TINY"
-                and next(i for i in s["indicators"] if i["key"] == "sleep_compliance")["suppressed"]]
-    assert partners, "complementary suppression hides a second school"
-    report = client.get(f"/api/v1/schools/{partners[0]}/indicators?year=2026", headers=headers).json
+    total = next(i for i in zone["indicators"] if i["key"] == "sleep_compliance")
+    assert total["n"] == 60 and total["value"] == pytest.approx((20 + 12) / 60)
+    report = client.get("/api/v1/schools/TINY/indicators?year=2026", headers=headers).json
     sleep = next(i for i in report["indicators"] if i["key"] == "sleep_compliance")
-    assert sleep["suppressed"] and sleep["value"] is None
-    point = next(p for p in sleep["trend"]["periods"] if p["period"] == 2026)
-    assert point["suppressed"] and point["value"] is None and sleep["trend"]["slope"] is None
+    assert sleep["n"] == 10 and sleep["value"] == 0.0 and not sleep["suppressed"]
+
+
+@pytest.mark.parametrize("below", [True, False], ids=["one-under-the-threshold", "at-the-threshold"])
+def test_comments_appear_exactly_when_the_launch_reaches_the_threshold(
+        app, make_launch, make_user, add_responses, sleep_answers, below):
+    """MIN_GROUP_SIZE - 1 respondents: no comment is shown; MIN_GROUP_SIZE: they are."""
+    threshold = app.config["MIN_GROUP_SIZE"]
+    launch = make_launch("sleep")
+    count = threshold - 1 if below else threshold
+    add_responses(launch, [dict(sleep_answers("3", 9.5), comments=f"第{i}条意见：午休太短")
+                           for i in range(count)])
+    client = app.test_client()
+    login(client, make_user("office", "admin"))
+    page = client.get(f"/staff/launches/{launch.id}")
+    assert page.status_code == 200
+    shown = sum(f"第{i}条意见：午休太短" in page.text for i in range(count))
+    assert shown == (0 if below else count)

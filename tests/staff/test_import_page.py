@@ -72,3 +72,27 @@ def test_broken_spreadsheet_is_a_shown_error(client, login, admin):
     login(admin)
     response = upload(client, b"PK\x03\x04 broken", "schools.xlsx")
     assert response.status_code == 422 and "<form" in response.text
+
+
+def test_a_200000_character_csv_field_is_a_clear_422_not_a_server_error(client, login, admin, make_zone):
+    make_zone(code="CG")
+    login(admin)
+    content = "code,name,stage,zone\nS001," + "长" * 200_000 + ",primary,CG\n"
+    response = upload(client, content.encode(), "schools.csv")
+    assert response.status_code == 422
+    assert "1000" in response.text
+    assert db.session.query(School).count() == 0
+
+
+def test_an_ambiguous_file_is_refused_and_then_imported_with_the_chosen_encoding(client, login, admin,
+                                                                                make_zone):
+    make_zone(code="CG")
+    login(admin)
+    content = "code,name,stage,zone\nS001,同一小学,primary,CG\n".encode("gbk")
+    refused = upload(client, content, "schools.csv")
+    assert refused.status_code == 422 and "UTF-8 (带BOM)" in refused.text
+    assert 'name="encoding"' in refused.text
+    response = client.post("/staff/schools/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), "schools.csv"), "encoding": "gbk"})
+    assert response.status_code == 302
+    assert [s.name for s in db.session.query(School)] == ["同一小学"]

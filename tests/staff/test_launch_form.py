@@ -164,3 +164,32 @@ def test_supervisor_cannot_open_another_zones_batch(client, login, admin, zone_c
     login(make_user("li", role="supervisor", zones=[make_zone()]))
     assert client.get(f"/staff/batches/{batch.id}").status_code == 404
     assert client.get(f"/staff/batches/{batch.id}/posters.zip").status_code == 404
+
+
+WARNING = "PUBLIC_BASE_URL"
+
+
+def test_launch_pages_warn_when_public_base_url_is_not_set(client, login, admin, zone_cg, make_launch):
+    login(admin)
+    launch = make_launch("sleep", school=zone_cg.schools[0])
+    for path in ("/staff/launches/new", f"/staff/launches/{launch.id}"):
+        page = client.get(path)
+        assert page.status_code == 200 and WARNING in page.text, path
+
+
+def test_launch_pages_do_not_warn_when_public_base_url_is_set(make_app, admin, zone_cg, make_launch):
+    client = make_app(sync=False, PUBLIC_BASE_URL="https://dudao.example.gov.cn").test_client()
+    client.post("/login", data={"username": "admin", "password": "password123"})  # literal: reading admin here pins an old SQLite snapshot
+    launch = make_launch("sleep", school=zone_cg.schools[0])
+    for path in ("/staff/launches/new", f"/staff/launches/{launch.id}"):
+        page = client.get(path)
+        assert page.status_code == 200 and WARNING not in page.text, path
+
+
+@pytest.mark.parametrize("closes_at", ["9999-12-31", "2101-01-01"])
+def test_closing_date_beyond_2100_on_the_form_is_a_422_page(client, login, admin, zone_cg, closes_at):
+    login(admin)
+    response = client.post("/staff/launches/new", data=form(school="S001", closes_at=closes_at))
+    assert response.status_code == 422
+    assert "2100" in response.text
+    assert db.session.query(Launch).count() == 0

@@ -1,14 +1,16 @@
-"""Signing in: redirects, wrong passwords, locking after repeated failures, safe ?next=."""
+"""Signing in: redirects, wrong passwords, slowing repeated failures, safe ?next=."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from app.extensions import db
-from app.organisation.models import utcnow
+from app.launches.models import as_utc
+from app.organisation.models import LoginThrottle, utcnow
 
 
 def sign_in(client, username="admin", password="password123", next_=None):
@@ -41,10 +43,16 @@ def test_remember_me_cookie_is_http_only(client, admin):
     assert "HttpOnly" in cookie
 
 
-def test_wrong_password_is_401_and_counted(client, admin):
+def failures() -> dict[str, int]:
+    """Failures counted per throttle bucket (keys are keyed hashes)."""
+    db.session.rollback()
+    return {row.key: row.failures for row in db.session.query(LoginThrottle)}
+
+
+def test_wrong_password_is_401_and_counted_per_address_and_per_account(client, admin):
     response = sign_in(client, password="wrong-password")
     assert response.status_code == 401 and "Wrong username or password." in response.text
-    assert admin.failed_logins == 1
+    assert sorted(failures().values()) == [1, 1]
     assert client.get("/staff/").status_code == 302
 
 
@@ -76,61 +84,135 @@ def test_inactive_user_cannot_sign_in(client, make_user):
 def test_successful_login_resets_the_failure_count(client, admin):
     for _ in range(3):
         sign_in(client, password="wrong-password")
-    assert admin.failed_logins == 3
+    assert sorted(failures().values()) == [3, 3]
     assert sign_in(client).status_code == 302
-    assert admin.failed_logins == 0
+    assert failures() == {}
 
 
-def test_account_locks_after_max_failures_even_for_the_right_password(app, client, admin):
-    assert app.config["LOGIN_MAX_FAILURES"] == 5
+def at(monkeypatch, moment) -> None:
+    """Make the sign-in services see `moment` as now."""
+    monkeypatch.setattr("app.organisation.services.utcnow", lambda: moment)
+
+
+def test_repeated_failures_are_slowed_for_seconds_not_locked_for_minutes(app, client, admin,
+                                                                         monkeypatch):
+    """Changed from the old 15-minute lockout: after LOGIN_FREE_ATTEMPTS failures the next
+    attempt waits a second, then 2, 4 … never a long lockout of the rightful user."""
+    assert app.config["LOGIN_FREE_ATTEMPTS"] == 5
+    start = utcnow()
+    at(monkeypatch, start)
     for _ in range(5):
         assert sign_in(client, password="wrong-password").status_code == 401
-    assert admin.locked_until is not None
     response = sign_in(client)
-    assert response.status_code == 401 and "locked" in response.text
+    assert response.status_code == 429 and "Too many failed attempts" in response.text
     assert client.get("/staff/").status_code == 302
+    at(monkeypatch, start + timedelta(seconds=2))
+    assert sign_in(client).status_code == 302
 
 
-def test_four_failures_do_not_lock(client, admin):
+def test_four_failures_are_not_slowed(client, admin):
     for _ in range(4):
         sign_in(client, password="wrong-password")
-    assert admin.locked_until is None
     assert sign_in(client).status_code == 302
 
 
-def test_lock_lasts_login_lock_minutes(app, client, admin, monkeypatch):
-    for _ in range(5):
+def test_delays_grow_but_stay_capped(app, client, admin, monkeypatch):
+    moment = utcnow()
+    for _ in range(40):  # each failure just after the previous delay ran out
+        at(monkeypatch, moment)
+        assert sign_in(client, password="wrong-password").status_code == 401
+        row = max(db.session.query(LoginThrottle), key=lambda r: as_utc(r.blocked_until or moment))
+        moment = as_utc(row.blocked_until or moment) + timedelta(milliseconds=1)
+    db.session.rollback()
+    longest = max((as_utc(r.blocked_until) - as_utc(r.last_failure_at)).total_seconds()
+                  for r in db.session.query(LoginThrottle))
+    assert longest == app.config["LOGIN_MAX_DELAY_SECONDS"] == 300
+
+
+def client_at(app, address: str):
+    """A test client whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_attacks_from_elsewhere_hold_the_rightful_user_back_by_seconds_only(make_app, make_user,
+                                                                           monkeypatch):
+    """Guesses from many addresses slow the account for everyone, but only for at most
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS, and the office's own address is never slowed more."""
+    make_user("admin")
+    app = make_app(sync=False)
+    start = utcnow()
+    at(monkeypatch, start)
+    for n in range(60):
+        attacker = client_at(app, f"203.0.113.{n}")
+        sign_in(attacker, password="wrong-password")
+    office = client_at(app, "10.0.0.5")
+    waiting = sign_in(office)
+    assert waiting.status_code == 429
+    at(monkeypatch, start + timedelta(seconds=app.config["LOGIN_ACCOUNT_MAX_DELAY_SECONDS"] + 1))
+    assert sign_in(office).status_code == 302
+
+
+def test_throttled_answer_is_the_same_for_unknown_and_existing_usernames(client, admin):
+    for username in ("admin", "nobody"):
+        for _ in range(5):
+            sign_in(client, username=username, password="wrong-password")
+    existing = sign_in(client, username="admin", password="wrong-password")
+    unknown = sign_in(client, username="nobody", password="wrong-password")
+    assert existing.status_code == unknown.status_code == 429
+    assert flash_text(existing) == flash_text(unknown)
+
+
+def flash_text(response) -> str:
+    return re.search(r'<p class="flash error">(.*?)</p>', response.text).group(1)
+
+
+def test_unknown_user_wrong_password_and_inactive_user_get_identical_pages(client, admin,
+                                                                           make_user):
+    make_user("leaver", active=False)
+    pages = [sign_in(client, username=name, password=password)
+             for name, password in (("nobody", "whatever1"), ("admin", "wrong-password"),
+                                    ("leaver", "password123"))]
+    assert {p.status_code for p in pages} == {401}
+    assert len({flash_text(p) for p in pages}) == 1
+
+
+def test_an_unknown_username_is_checked_against_a_password_hash(client, admin, monkeypatch):
+    """Equal timing: an unknown user costs one password-hash check, like a wrong password."""
+    import app.organisation.services as services
+    checked = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash",
+                        lambda stored, password: checked.append(stored) or real(stored, password))
+    sign_in(client, username="nobody", password="whatever1")
+    sign_in(client, username="admin", password="wrong-password")
+    assert len(checked) == 2
+    assert checked[0].split("$")[0] == checked[1].split("$")[0]  # same method and cost
+
+
+def test_expired_delay_lets_the_right_password_in(client, admin):
+    for _ in range(6):
         sign_in(client, password="wrong-password")
-    locked_at = utcnow()
-    minutes = app.config["LOGIN_LOCK_MINUTES"]
-    monkeypatch.setattr("app.organisation.services.utcnow",
-                        lambda: locked_at + timedelta(minutes=minutes - 1))
-    assert sign_in(client).status_code == 401
-    monkeypatch.setattr("app.organisation.services.utcnow",
-                        lambda: locked_at + timedelta(minutes=minutes, seconds=5))
-    assert sign_in(client).status_code == 302
-    assert admin.locked_until is None and admin.failed_logins == 0
-
-
-def test_expired_lock_lets_the_right_password_in(client, admin):
-    admin.locked_until = utcnow() - timedelta(seconds=1)
+    for row in db.session.query(LoginThrottle):
+        row.blocked_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert sign_in(client).status_code == 302
 
 
-def test_locking_one_account_leaves_others_alone(client, admin, make_user):
+def test_slowing_one_account_leaves_others_alone(client, admin, make_user):
     make_user("other")
-    for _ in range(5):
+    for _ in range(8):
         sign_in(client, password="wrong-password")
     assert sign_in(client, username="other").status_code == 302
 
 
-def test_locked_with_the_configured_limit(make_app, make_user):
+def test_slowed_after_the_configured_number_of_failures(make_app, make_user):
     make_user("admin")
-    client = make_app(sync=False, LOGIN_MAX_FAILURES=2).test_client()
+    client = make_app(sync=False, LOGIN_FREE_ATTEMPTS=2).test_client()
     for _ in range(2):
         sign_in(client, password="wrong-password")
-    assert sign_in(client).status_code == 401
+    assert sign_in(client).status_code == 429
 
 
 def test_next_may_lead_to_a_local_page(client, admin):
