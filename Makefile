@@ -7,7 +7,7 @@ PORT   ?= 5000
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install setup translations extract-messages bench clean
+.PHONY: run test install setup translations extract-messages bench bench-disclosure clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: install
 	$(BIN)/python benchmarks/submit_load.py
 	$(BIN)/python benchmarks/stats_scale.py --db sqlite
 	$(BIN)/python benchmarks/stats_scale.py --db postgres
+	$(BIN)/python benchmarks/disclosure_cost.py
+
+## What the disclosure gate costs on the demo county (lag, first publication, per-read check).
+bench-disclosure: install
+	$(BIN)/python benchmarks/disclosure_cost.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

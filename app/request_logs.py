@@ -36,6 +36,8 @@ class DevelopmentRequestFilter(logging.Filter):
         message = record.getMessage()
         if mentions_public_path(message):
             return False
+        if "Running on" in message:   # the server's own bind address, not a client's
+            return True
         record.msg, record.args = redact(message), ()
         return True
 

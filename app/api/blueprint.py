@@ -8,7 +8,8 @@ from sqlalchemy import text
 from ..errors import Forbidden, NotFound, ServiceError
 from ..guards import read_json
 from ..extensions import db
-from ..launches.services import get_launch, launch_at_school, launch_batch, launch_links, parse_launch_request
+from ..launches.services import (close_launch, get_launch, launch_at_school, launch_batch, launch_links,
+                                 parse_launch_request)
 from ..organisation.auth import require_role, token_required
 from ..organisation.services import (activate_user, assign_supervisor, can_see_school,
                                      create_school, create_zone, deactivate_user, list_users,
@@ -163,6 +164,18 @@ def post_launch():
         return created({"batch": batch.id, "launches": [launch_links(l) for l in batch.launches]})
     launch = launch_at_school(g.user, body.get("school"), launch_request)
     return created(launch_links(launch))
+
+
+@bp.post("/launches/<int(max=2147483647):launch_id>/close")
+@token_required
+def close_launch_now(launch_id: int):
+    """Close a launch: it takes no more answers (410 from then on). Publishes nothing new."""
+    launch = get_launch(launch_id)
+    if not can_see_school(g.user, launch.school):
+        raise Forbidden(_l("This school is not in your zones."))
+    close_launch(g.user, launch)
+    return jsonify({"id": launch.id, "state": "closed",
+                    "closed_at": launch.closed_at.isoformat() if launch.closed_at else None})
 
 
 @bp.get("/launches/<int(max=2147483647):launch_id>/summary")

@@ -239,3 +239,28 @@ def test_closing_at_the_end_of_2100_with_any_offset_is_accepted(client, admin_he
     assert response.status_code == 201, response.text
     assert as_utc(db.session.get(Launch, response.json["id"]).closes_at) == datetime(
         2101, 1, 1, 13, 59, 59, tzinfo=timezone.utc)
+
+
+ANSWERS = {"grade": "3", "sleep_hours": 9.5, "bedtime": "21:00", "wake_time": "06:40"}
+
+
+def test_closing_a_launch_through_the_api_makes_later_answers_410(client, admin_headers, make_school):
+    created = launch(client, admin_headers, school=make_school().code).json
+    submit = lambda: client.post(f"/api/v1/public/{created['token']}/responses", json={"answers": ANSWERS})
+    assert submit().status_code == 201
+    closed = client.post(f"/api/v1/launches/{created['id']}/close", headers=admin_headers)
+    assert closed.status_code == 200 and closed.json["state"] == "closed"
+    assert submit().status_code == 410
+    assert client.post(f"/api/v1/launches/{created['id']}/close", headers=admin_headers).status_code == 200
+
+
+def test_closing_is_for_the_zones_supervisors_and_admins_only(client, admin_headers, make_school, make_zone,
+                                                              make_user, token_for):
+    mine, other = make_zone(), make_zone()
+    created = launch(client, admin_headers, school=make_school(zone=other).code).json
+    url = f"/api/v1/launches/{created['id']}/close"
+    assert client.post(url, headers=token_for(make_user("sup", "supervisor", zones=[mine]))).status_code == 403
+    assert client.post(url, headers=token_for(make_user("viewer", "viewer"))).status_code == 403
+    assert client.post("/api/v1/launches/999999/close", headers=admin_headers).status_code == 404
+    assert client.post(url).status_code == 401
+    assert db.session.get(Launch, created["id"]).closed_at is None
