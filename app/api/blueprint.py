@@ -170,9 +170,7 @@ def post_launch():
 @token_required
 def close_launch_now(launch_id: int):
     """Close a launch: it takes no more answers (410 from then on). Publishes nothing new."""
-    launch = get_launch(launch_id)
-    if not can_see_school(g.user, launch.school):
-        raise Forbidden(_l("This school is not in your zones."))
+    launch = visible_launch(launch_id)
     close_launch(g.user, launch)
     return jsonify({"id": launch.id, "state": "closed",
                     "closed_at": launch.closed_at.isoformat() if launch.closed_at else None})
@@ -183,10 +181,15 @@ def close_launch_now(launch_id: int):
 def launch_summary(launch_id: int):
     """Statistics of one launch, small groups suppressed."""
     from ..results.services import launch_summary as summarise_launch
+    return jsonify(summarise_launch(visible_launch(launch_id)))
+
+
+def visible_launch(launch_id: int):
+    """The launch with that id if the caller may see its school: 404 unknown, 403 elsewhere."""
     launch = get_launch(launch_id)
     if not can_see_school(g.user, launch.school):
         raise Forbidden(_l("This school is not in your zones."))
-    return jsonify(summarise_launch(launch))
+    return launch
 
 
 @bp.get("/schools/<code>/indicators")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -26,6 +27,15 @@ def _fail(exc: ServiceError) -> None:
     sys.exit(1)
 
 
+@contextmanager
+def _or_fail():
+    """Run a service call; a ServiceError exits non-zero with its message (see `_fail`)."""
+    try:
+        yield
+    except ServiceError as exc:
+        _fail(exc)
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -33,10 +43,8 @@ def _fail(exc: ServiceError) -> None:
 @click.option("--name", "display_name", default=None, help="Display name, e.g. 张老师.")
 def create_command(username, role, password, display_name):
     """Create a staff account."""
-    try:
+    with _or_fail():
         create_user(username, role, password, display_name)
-    except ServiceError as exc:
-        _fail(exc)
     click.echo(f"created {role} {username}", err=True)
 
 
@@ -46,20 +54,16 @@ def create_command(username, role, password, display_name):
               help="Days until the token expires (default API_TOKEN_DAYS).")
 def token_command(username, days):
     """Print a new API bearer token for the user (only the token, on stdout)."""
-    try:
+    with _or_fail():
         click.echo(issue_token(username, days))
-    except ServiceError as exc:
-        _fail(exc)
 
 
 @users_cli.command("deactivate")
 @click.argument("username")
 def deactivate_command(username):
     """Deactivate an account: its sessions and tokens stop working at once."""
-    try:
+    with _or_fail():
         deactivate_user(username)
-    except ServiceError as exc:
-        _fail(exc)
     click.echo(f"deactivated {username}; sessions ended, tokens revoked", err=True)
 
 
@@ -67,10 +71,8 @@ def deactivate_command(username):
 @click.argument("username")
 def activate_command(username):
     """Let a deactivated account sign in again."""
-    try:
+    with _or_fail():
         activate_user(username)
-    except ServiceError as exc:
-        _fail(exc)
     click.echo(f"activated {username}", err=True)
 
 
@@ -79,10 +81,8 @@ def activate_command(username):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def reset_password_command(username, password):
     """Set a new password; the user's sessions end (API tokens are kept)."""
-    try:
+    with _or_fail():
         reset_password(username, password)
-    except ServiceError as exc:
-        _fail(exc)
     click.echo(f"password of {username} changed; sessions ended", err=True)
 
 
@@ -90,10 +90,8 @@ def reset_password_command(username, password):
 @click.argument("username")
 def revoke_tokens_command(username):
     """Revoke every API token of the user."""
-    try:
+    with _or_fail():
         count = revoke_tokens(username)
-    except ServiceError as exc:
-        _fail(exc)
     click.echo(f"revoked {count} tokens of {username}", err=True)
 
 
@@ -102,10 +100,8 @@ def revoke_tokens_command(username):
 @click.argument("username")
 def assign_command(code, username):
     """Make a supervisor responsible for a zone."""
-    try:
+    with _or_fail():
         assign_supervisor(code, username)
-    except ServiceError as exc:
-        _fail(exc)
     click.echo(f"{username} now covers zone {code}", err=True)
 
 
@@ -114,10 +110,8 @@ def assign_command(code, username):
 @click.argument("username")
 def unassign_command(code, username):
     """Take a zone away from a supervisor."""
-    try:
+    with _or_fail():
         unassign_supervisor(code, username)
-    except ServiceError as exc:
-        _fail(exc)
     click.echo(f"{username} no longer covers zone {code}", err=True)
 
 
