@@ -192,8 +192,13 @@ def zone_report(zone: Zone, year: int | None, audience: str) -> dict:
 
 
 def _school_rows(results, year, specs, schools: dict, zone_id) -> list[dict]:
-    live = live_respondents(results.audience)
     """Every school's indicators with its rank in its zone and its tie group (overlapping CIs)."""
+    live = live_respondents(results.audience)
+    live = live[live["period"] == year]
+    if zone_id is not None:
+        live = live[live["zone_id"] == zone_id]
+    # One row per school and year: its stored responses and the keys its launches can give.
+    stored = {int(school_id): (int(n), keys) for school_id, n, keys in zip(live["school_id"], live["n"], live["keys"])}
     table = results.schools[results.schools["period"] == year]
     if zone_id is not None:
         table = table[table["zone_id"] == zone_id]
@@ -214,17 +219,17 @@ def _school_rows(results, year, specs, schools: dict, zone_id) -> list[dict]:
     for row in table.to_dict("records"):   # one conversion, then school by school in table order
         by_school.setdefault(row["school_id"], []).append(row)
     out = []
-    live_ids = _live_ids(live, year, "school_id", **({} if zone_id is None else {"zone_id": zone_id}))
-    for school_id in sorted(set(by_school) | live_ids):
+    for school_id in sorted(set(by_school) | set(stored)):
         school = schools.get(school_id)
         if school is None:
             continue
+        n, keys = stored.get(school_id, (0, set()))
         indicators = _with_unpublished(_indicator_items(by_school.get(school_id, []), specs, targets, True),
-                                       _launched_keys(live, year, school_id=school_id), specs)
+                                       keys, specs)
         for item in indicators:
             item["rank"], item["tie_group"] = ranks.get((school_id, item["key"]), (None, None))
         out.append({"code": school.code, "name": school.name, "zone": school.zone.code,
-                    "n": _respondents(live, year, school_id=school_id), "indicators": indicators})
+                    "n": n, "indicators": indicators})
     return out
 
 
