@@ -101,6 +101,19 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     JSON_SORT_KEYS = False
     DEMO_ON_FIRST_RUN = _flag("DEMO_ON_FIRST_RUN", True)
+    #: Visits and rectification (issue 7): a problem past its deadline by more than this many
+    #: days is escalated to the county office; supervisors submit the monthly report by this day.
+    ESCALATION_GRACE_DAYS = int(os.environ.get("ESCALATION_GRACE_DAYS", "14"))
+    MONTHLY_REPORT_DUE_DAY = int(os.environ.get("MONTHLY_REPORT_DUE_DAY", "27"))
+    #: Anonymous reports from the school plaque (issue 9): per-address limit and time limits
+    #: (working days) to acknowledge and to conclude a report.
+    PLAQUE_REPORT_LIMIT = os.environ.get("PLAQUE_REPORT_LIMIT", "30 per minute")
+    COMPLAINT_ACK_WORKING_DAYS = int(os.environ.get("COMPLAINT_ACK_WORKING_DAYS", "2"))
+    COMPLAINT_CONCLUDE_WORKING_DAYS = int(os.environ.get("COMPLAINT_CONCLUDE_WORKING_DAYS", "15"))
+    #: Background jobs (issue 8): the Huey queue. Default: SQLite file under instance/; set
+    #: HUEY_URL to redis://… for many workers. Generated files are archived under REPORTS_DIR.
+    HUEY_URL = os.environ.get("HUEY_URL", "")
+    REPORTS_DIR = os.environ.get("REPORTS_DIR", str(INSTANCE_DIR / "reports"))
 
     @staticmethod
     def check(config, logger: logging.Logger) -> None:

@@ -14,7 +14,7 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     configure(app, config_name, test_config)
 
     from . import api, database, demo, errors, guards, i18n, launches, organisation, respond, results
-    from . import surveys, extensions_setup, headers, staff
+    from . import surveys, extensions_setup, headers, staff, nav, audit, visits, plaque, jobs
 
     extensions_setup.init_app(app)
     database.init_app(app)
@@ -29,6 +29,11 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     results.init_app(app)
     api.init_app(app)
     staff.init_app(app)
+    nav.init_app(app)
+    audit.init_app(app)
+    visits.init_app(app)
+    plaque.init_app(app)
+    jobs.init_app(app)
     demo.init_app(app)
     return app
 

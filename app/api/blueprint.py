@@ -237,5 +237,14 @@ def openapi():
     from pathlib import Path
 
     import yaml
-    spec = yaml.safe_load((Path(__file__).with_name("openapi.yaml")).read_text(encoding="utf-8"))
+    here = Path(__file__)
+    spec = yaml.safe_load(here.with_name("openapi.yaml").read_text(encoding="utf-8"))
+    # Each feature documents its own paths beside its code (app/<feature>/openapi.yaml).
+    for fragment_path in sorted(here.parent.parent.glob("*/openapi.yaml")):
+        if fragment_path == here.with_name("openapi.yaml"):
+            continue
+        fragment = yaml.safe_load(fragment_path.read_text(encoding="utf-8")) or {}
+        spec.setdefault("paths", {}).update(fragment.get("paths") or {})
+        for kind, entries in (fragment.get("components") or {}).items():
+            spec.setdefault("components", {}).setdefault(kind, {}).update(entries or {})
     return jsonify(spec)
