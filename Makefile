@@ -7,7 +7,7 @@ PORT   ?= 5000
 CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install setup translations extract-messages bench bench-disclosure clean
+.PHONY: run worker test install setup translations extract-messages bench bench-disclosure clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,16 @@ setup: install translations
 	$(FLASK) surveys sync
 	$(FLASK) demo load
 
+## The web server and the job worker (Huey consumer) together: the worker runs in the
+## background and is stopped when the server stops (Ctrl-C, or the server exiting).
 run: setup
+	@$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## The job worker alone (production runs it as its own service; see README "Background jobs").
+worker: setup
+	$(FLASK) jobs worker
 
 test: install translations
 	$(BIN)/python -m pytest -q
@@ -43,6 +51,7 @@ bench: install
 	$(BIN)/python benchmarks/stats_scale.py --db sqlite
 	$(BIN)/python benchmarks/stats_scale.py --db postgres
 	$(BIN)/python benchmarks/disclosure_cost.py
+	$(BIN)/python benchmarks/export_scale.py --db sqlite --reuse
 
 ## What the disclosure gate costs on the demo county (lag, first publication, per-read check).
 bench-disclosure: install

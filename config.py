@@ -85,6 +85,11 @@ class Config:
                      if host.strip()] or None
     #: The office's name as printed on posters and reports, e.g. 清河县人民政府教育督导室.
     OFFICE_NAME = os.environ.get("OFFICE_NAME", "")
+    #: The county's name for report titles and file names, e.g. 清河县 (empty: 本县).
+    COUNTY_NAME = os.environ.get("COUNTY_NAME", "")
+    #: An annual workbook lists each launch's answer distributions up to this many launches (a
+    #: county-wide workbook over more points to the zones' workbooks instead: ~50 ms a launch).
+    ANNUAL_DISTRIBUTIONS_MAX_LAUNCHES = int(os.environ.get("ANNUAL_DISTRIBUTIONS_MAX_LAUNCHES", "300"))
     #: Local time zone: dates people type and read are in it; everything is stored in UTC.
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh_CN"
@@ -101,6 +106,13 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     JSON_SORT_KEYS = False
     DEMO_ON_FIRST_RUN = _flag("DEMO_ON_FIRST_RUN", True)
+    #: Responses are gzip-compressed when the client accepts it (Flask-Compress); gzip only:
+    #: every phone browser reads it and it costs the server least.
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/csv", "application/json",
+                          "image/svg+xml", "text/javascript"]
     #: Visits and rectification (issue 7): a problem past its deadline by more than this many
     #: days is escalated to the county office; supervisors submit the monthly report by this day.
     ESCALATION_GRACE_DAYS = int(os.environ.get("ESCALATION_GRACE_DAYS", "14"))
@@ -114,6 +126,12 @@ class Config:
     #: HUEY_URL to redis://… for many workers. Generated files are archived under REPORTS_DIR.
     HUEY_URL = os.environ.get("HUEY_URL", "")
     REPORTS_DIR = os.environ.get("REPORTS_DIR", str(INSTANCE_DIR / "reports"))
+    #: The embedded queue's own SQLite file (when HUEY_URL is unset); True runs jobs at once, in
+    #: the requesting process (tests). A running job whose worker has not written a heartbeat
+    #: for JOBS_STALE_MINUTES was cut off: it is started once more, then marked failed.
+    HUEY_FILE = os.environ.get("HUEY_FILE", str(INSTANCE_DIR / "huey.sqlite3"))
+    HUEY_IMMEDIATE = _flag("HUEY_IMMEDIATE", False)
+    JOBS_STALE_MINUTES = int(os.environ.get("JOBS_STALE_MINUTES", "5"))
 
     @staticmethod
     def check(config, logger: logging.Logger) -> None:
@@ -133,6 +151,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     FORM_MIN_SECONDS = 0.0
     RATELIMIT_ENABLED = False
+    HUEY_IMMEDIATE = True
 
     @staticmethod
     def check(config, logger: logging.Logger) -> None:

@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 #: Characters kept in the ASCII fallback name; everything else becomes "_".
 _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: Runs of separators left where characters were dropped.
+_SEPARATOR_RUN = re.compile(r"[_-]{2,}")
 
 
 def clean_filename(name: str, fallback: str = "download") -> str:
@@ -29,13 +31,22 @@ def ascii_filename(name: str, fallback: str = "download") -> str:
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
-    stem = _ASCII_UNSAFE.sub("_", unicodedata.normalize("NFKD", stem)).strip("_.")
+    stem = _ASCII_UNSAFE.sub("_", unicodedata.normalize("NFKD", stem))
+    # Dropped Chinese leaves runs like "_-2026-_": one separator each, none at the ends.
+    stem = _SEPARATOR_RUN.sub(lambda m: "-" if "-" in m.group() else "_", stem).strip("_.-")
+    if not any(c.isalpha() for c in stem):
+        # Only digits left ("-1.zip", "2026.csv") says nothing: keep them after the fallback word.
+        stem = f"{fallback}-{stem}" if stem else fallback
     extension = _ASCII_UNSAFE.sub("", extension)
-    return (stem or fallback) + (f".{extension}" if extension else "")
+    return stem + (f".{extension}" if extension else "")
 
 
-def content_disposition(filename: str, disposition: str = "attachment") -> str:
-    """A Content-Disposition value that is always a valid header, whatever the name holds."""
+def content_disposition(filename: str, disposition: str = "attachment", ascii_name: str | None = None) -> str:
+    """A Content-Disposition value that is always a valid header, whatever the name holds.
+
+    `ascii_name` is the `filename=` stand-in for old clients (e.g. "zone-CG-2026-sleep.csv" for a
+    Chinese name); without it one is made from the name itself."""
     name = clean_filename(filename)
-    return (f'{disposition}; filename="{ascii_filename(name)}"; '
+    fallback = ascii_filename(clean_filename(ascii_name)) if ascii_name else ascii_filename(name)
+    return (f'{disposition}; filename="{fallback}"; '
             f"filename*=UTF-8''{quote(name, safe='')}")

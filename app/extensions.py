@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to the app in `create_app`."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,5 +23,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+#: gzip for pages, CSS and JSON when the client accepts it (cheap phones on slow networks).
+compress = Compress()
 # The client address is used only in memory to count requests; it is never stored.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -239,8 +239,8 @@ def openapi():
     import yaml
     here = Path(__file__)
     spec = yaml.safe_load(here.with_name("openapi.yaml").read_text(encoding="utf-8"))
-    # Each feature documents its own paths beside its code (app/<feature>/openapi.yaml).
-    for fragment_path in sorted(here.parent.parent.glob("*/openapi.yaml")):
+    # Each feature documents its own paths beside its code (app/<feature>/openapi*.yaml).
+    for fragment_path in sorted(here.parent.parent.glob("*/openapi*.yaml")):
         if fragment_path == here.with_name("openapi.yaml"):
             continue
         fragment = yaml.safe_load(fragment_path.read_text(encoding="utf-8")) or {}

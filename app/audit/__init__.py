@@ -5,5 +5,6 @@ from .services import record, snapshot  # noqa: F401  (the one way features writ
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to bind: the model is imported so migrations and create_all see it."""
-    from . import models  # noqa: F401
+    """Import the model (so migrations and create_all see it) and register the trail page."""
+    from . import models, views  # noqa: F401
+    views.init_app(app)

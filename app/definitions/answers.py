@@ -72,9 +72,9 @@ def _multiple(question: Question, value, grades, from_form) -> list[str]:
         chosen.append(str(item))
     if len(set(chosen)) != len(chosen):
         raise AnswerError("duplicate_choice")
-    exclusive = {o.value for o in question.options if o.exclusive}
-    if len(chosen) > 1 and exclusive.intersection(chosen):
-        raise AnswerError("exclusive_choice")
+    exclusive = [o.value for o in question.options if o.exclusive and o.value in chosen]
+    if len(chosen) > 1 and exclusive:
+        raise AnswerError("exclusive_choice", option=exclusive[0])
     if question.min_choices and len(chosen) < question.min_choices:
         raise AnswerError("too_few_choices", min=question.min_choices)
     if question.max_choices and len(chosen) > question.max_choices:

@@ -15,12 +15,14 @@ from .model import (
 
 SCALES_FILE = "scales.yaml"
 STANDARDS_FILE = "standards.yaml"
+#: The objective visit checklist (app/visits/checklists.py reads it), not a survey.
+CHECKLISTS_FILE = "checklists.yaml"
 #: Files in the surveys folder that are not survey definitions.
-NON_SURVEY_FILES = {SCALES_FILE, STANDARDS_FILE}
+NON_SURVEY_FILES = {SCALES_FILE, STANDARDS_FILE, CHECKLISTS_FILE}
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _VALUE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
-_SURVEY_KEYS = {"key", "title", "description", "audiences", "topic", "questions"}
+_SURVEY_KEYS = {"key", "title", "description", "audiences", "topic", "minutes", "questions"}
 _QUESTION_KEYS = {"id", "type", "label", "help", "required", "options", "scale", "min", "max",
                   "step", "unit", "max_length", "min_choices", "max_choices", "measure",
                   "dimension", "show_if"}
@@ -121,11 +123,19 @@ def parse_definition(data, *, scales: dict, source: str | None = None) -> Survey
     topic = data.get("topic")
     if topic is not None and (not isinstance(topic, str) or not _ID.fullmatch(topic)):
         raise DefinitionError("'topic' must be lower-case letters, digits and _", source=source)
+    minutes = data.get("minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)
+                                or not 1 <= minutes <= 60):
+        raise DefinitionError("'minutes' (how long the survey takes) must be a whole number "
+                              "from 1 to 60", source=source)
     normalised_source = {"key": key, "title": title, "description": description,
                          "audiences": list(audiences), "topic": topic, "questions": normalised}
+    if minutes is not None:
+        # Only when given, so definitions without it keep their content hash (and version).
+        normalised_source["minutes"] = minutes
     return Survey(key=key, title=title, description=description, audiences=tuple(audiences),
-                  topic=topic, questions=tuple(questions), source=normalised_source,
-                  source_file=source)
+                  topic=topic, minutes=minutes, questions=tuple(questions),
+                  source=normalised_source, source_file=source)
 
 
 def _parse_question(raw, index: int, scales: dict, earlier: dict[str, Question], source):
@@ -319,4 +329,4 @@ def survey_from_stored(data: dict) -> Survey:
                                   show_if=show_if, **extra))
     return Survey(key=data["key"], title=data["title"], description=data.get("description"),
                   audiences=tuple(data["audiences"]), topic=data.get("topic"),
-                  questions=tuple(questions), source=data)
+                  minutes=data.get("minutes"), questions=tuple(questions), source=data)

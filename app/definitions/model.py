@@ -126,24 +126,43 @@ class Question:
             return tuple(o for o in self.options if o.value in allowed)
         return self.options
 
-    def to_public(self, lang: str = "zh") -> dict:
-        """The question as the API shows it, labels in `lang`."""
+    def to_public(self, lang: str = "zh", options: tuple[Option, ...] | None = None) -> dict:
+        """The question as the API shows it, labels in `lang`, with every rule an answer must
+        meet (`options` narrows the choices, e.g. to the grades a school teaches)."""
         data: dict = {"id": self.id, "type": self.type, "required": self.required,
                       "label": pick(self.label, lang)}
+        if options is None:
+            options = self.options
         if self.options:
-            data["options"] = [{"value": o.value, "label": pick(o.label, lang)} for o in self.options]
+            data["options"] = [_public_option(o, lang) for o in options]
         for name in ("min", "max", "step", "max_length", "min_choices", "max_choices",
                      "measure", "dimension"):
             value = getattr(self, name)
             if value is not None:
                 data[name] = value
+        if self.type == "text":
+            data["max_length"] = min(self.max_length or TEXT_MAX_LENGTH, TEXT_MAX_LENGTH)
+
         if self.unit:
             data["unit"] = pick(self.unit, lang)
         if self.help:
             data["help"] = pick(self.help, lang)
         if self.show_if:
+            # "in" lists every value that shows the question; "equals" is the same rule for the
+            # common single-value case. Either way: shown when the earlier answer (or, for a
+            # multiple-choice question, any option chosen in it) is one of them.
             data["show_if"] = {"question": self.show_if.question, "in": list(self.show_if.values)}
+            if len(self.show_if.values) == 1:
+                data["show_if"]["equals"] = self.show_if.values[0]
         return data
+
+
+def _public_option(option: Option, lang: str) -> dict:
+    """One option as the API shows it."""
+    data = {"value": option.value, "label": pick(option.label, lang)}
+    if option.exclusive:
+        data["exclusive"] = True
+    return data
 
 
 @dataclass(frozen=True)
@@ -157,6 +176,8 @@ class Survey:
     description: dict[str, str] | None = None
     #: The topic this survey belongs to (satisfaction, homework, sleep, phone ...), for grouping.
     topic: str | None = None
+    #: About how many minutes answering takes (posters and the form say so); None: not stated.
+    minutes: int | None = None
     #: The normalised source dict: what is stored and hashed, so a version can be rebuilt exactly.
     source: dict = field(default_factory=dict, compare=False, repr=False)
     source_file: str | None = field(default=None, compare=False)
@@ -178,11 +199,16 @@ class Survey:
         canonical = json.dumps(self.source, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def to_public(self, version: int | None = None, lang: str = "zh") -> dict:
-        """The definition as the API shows it."""
+    def to_public(self, version: int | None = None, lang: str = "zh",
+                  grades: tuple[str, ...] | None = None) -> dict:
+        """The definition as the API shows it; with `grades` (a launch's school), a grade
+        question offers only those grades and is left out when the school has none."""
         data = {"key": self.key, "version": version, "title": pick(self.title, lang),
                 "audiences": list(self.audiences)}
         if self.description:
             data["description"] = pick(self.description, lang)
-        data["questions"] = [q.to_public(lang) for q in self.questions]
+        if self.minutes:
+            data["minutes"] = self.minutes
+        data["questions"] = [q.to_public(lang, q.options_for(grades)) for q in self.questions
+                             if not (q.type == "grade" and grades is not None and not grades)]
         return data

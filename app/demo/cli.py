@@ -122,7 +122,13 @@ def load_demo(seed: int) -> list[tuple[str, str, str]]:
                                                      comments=data["comments"])})
             if rows:
                 db.session.execute(insert(Response), rows)
+    from ..plaque.demo import add_demo_complaints
+    add_demo_complaints(schools, rng)  # a handful of anonymous reports in different states
     db.session.commit()
+    from ..disclosure.gate import advance
+    advance()  # publish the demo's answers now, not on a newcomer's first page view
+    from ..visits.demo import load_demo_visits  # a year of visits, problems, monthly reports
+    load_demo_visits(seed)
     return logins
 
 

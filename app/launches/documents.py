@@ -26,7 +26,9 @@ def launch_poster(launch: Launch) -> bytes:
         supervisor_name=_("Responsible supervisor: %(name)s", name=supervisor) if supervisor else None,
         promise_text=_("Anonymous: we never ask for your name, phone number or any other personal "
                        "information, and nothing can trace your answers back to you."),
-        scan_text=_("Scan with WeChat or your phone camera to answer (about 3 minutes)"),
+        scan_text=(_("Scan with WeChat or your phone camera to answer (about %(n)d minutes)",
+                     n=definition.minutes) if definition.minutes
+                   else _("Scan with WeChat or your phone camera to answer")),
         closes_text=(_("Open until %(date)s", date=format_date(closes, "long")) if closes else None),
         footer_text=current_app.config["OFFICE_NAME"] or _("County Education Supervision Office"),
     )

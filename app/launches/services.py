@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from ..audit import record, snapshot
 from ..database import read_connection
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..organisation.models import School, User, Zone, utcnow
 from ..organisation.services import can_launch_at, school_by_code, zone_by_code
@@ -44,7 +45,8 @@ def parse_launch_request(data: dict) -> LaunchRequest:
         if audience is None and len(audiences) == 1:
             audience = audiences[0]
         if audience not in audiences:
-            errors["audience"] = _l("This survey is for: %(a)s.", a=", ".join(audiences))
+            from ..i18n import audience_name  # the audience in words, not its key
+            errors["audience"] = _l("This survey is for: %(a)s.", a="、".join(audience_name(a) for a in audiences))
     now = utcnow()
     opens_at, closes_at = now, None
     try:
@@ -121,7 +123,13 @@ def launch_at_school(user: User, school_code, request_data: LaunchRequest) -> La
         raise InvalidInput(_l("The survey could not be launched."), {"school": _l("No school has this code.")})
     if not can_launch_at(user, school):
         raise Forbidden(_l("You can only launch surveys at schools in your zones."))
+    if not school.active:
+        raise InvalidInput(_l("The survey could not be launched."),
+                           {"school": _l("This school is deactivated.")})
     launch = _new_launch(user, school, request_data, batch=None)
+    db.session.flush()
+    record("create", "launch", launch.id, after=snapshot(launch, LAUNCH_FIELDS),
+           summary=f"{school.name} · {request_data.version.survey.key}", zone_id=school.zone_id)
     db.session.commit()
     return launch
 
@@ -131,7 +139,8 @@ def launch_batch(user: User, zone_code: str | None, request_data: LaunchRequest)
     if zone_code is None:
         if user.role != "admin":
             raise Forbidden(_l("Only county office staff launch county-wide."))
-        schools = list(db.session.scalars(select(School).order_by(School.code)))
+        schools = list(db.session.scalars(select(School).where(School.active.is_(True))
+                                          .order_by(School.code)))
         scope = "county"
     else:
         zone = zone_by_code(zone_code)
@@ -139,7 +148,7 @@ def launch_batch(user: User, zone_code: str | None, request_data: LaunchRequest)
             raise InvalidInput(_l("The survey could not be launched."), {"zone": _l("No zone has this code.")})
         if not (user.role == "admin" or (user.role == "supervisor" and zone in user.zones)):
             raise Forbidden(_l("You can only launch surveys at schools in your zones."))
-        schools = list(zone.schools)
+        schools = [s for s in zone.schools if s.active]
         scope = f"zone:{zone.code}"
     if not schools:
         raise InvalidInput(_l("There are no schools to launch at."), {"zone": _l("No schools.")})
@@ -147,6 +156,13 @@ def launch_batch(user: User, zone_code: str | None, request_data: LaunchRequest)
     db.session.add(batch)
     for school in schools:
         _new_launch(user, school, request_data, batch)
+    db.session.flush()
+    # One event for the batch (a county launch opens hundreds at once), naming its launches.
+    record("create", "launch_batch", batch.id,
+           after={"scope": scope, "survey": request_data.version.survey.key, "audience": request_data.audience,
+                  "closes_at": request_data.closes_at, "launches": [l.id for l in batch.launches]},
+           summary=f"{scope} · {request_data.version.survey.key} · {len(schools)}",
+           zone_id=None if zone_code is None else zone.id)
     db.session.commit()
     return batch
 
@@ -164,9 +180,94 @@ def close_launch(user: User, launch: Launch) -> None:
     if not can_launch_at(user, launch.school):
         raise Forbidden(_l("You can only close launches in your zones."))
     if launch.closed_at is None:
+        before = snapshot(launch, LAUNCH_FIELDS)
         launch.closed_at = utcnow()
+        record("close", "launch", launch.id, before=before, after=snapshot(launch, LAUNCH_FIELDS),
+               summary=launch.school.name, zone_id=launch.school.zone_id)
         db.session.commit()
         forget_public_launch(launch.token)
+
+
+#: What the trail records of a launch.
+LAUNCH_FIELDS = ("school_id", "survey_version_id", "audience", "opens_at", "closes_at", "closed_at")
+
+
+def parse_new_closing(value) -> datetime | None:
+    """A new closing moment typed for a reopening or extension (None: open until closed by
+    hand); 422 if unreadable or not in the future."""
+    if value in (None, ""):
+        return None
+    try:
+        moment = parse_moment(value, end_of_day=True)
+    except MomentOutOfRange:
+        raise InvalidInput(_l("The closing date was not changed."), {"closes_at": _out_of_range()}) from None
+    except ValueError:
+        raise InvalidInput(_l("The closing date was not changed."),
+                           {"closes_at": _l("Use a date like 2026-12-20 or 2026-12-20T18:00.")}) from None
+    if moment <= utcnow():
+        raise InvalidInput(_l("The closing date was not changed."),
+                           {"closes_at": _l("The closing time must be in the future.")})
+    return moment
+
+
+def reopen_launch(user: User, launch: Launch, closes_at: datetime | None) -> None:
+    """Accept answers again at a closed launch until `closes_at` (None: until closed by hand).
+
+    Publishing is untouched: answers given after reopening enter figures only through the
+    disclosure gate's steps of at least MIN_GROUP_SIZE, like any others, and the launch keeps
+    the year it opened in (app.disclosure.gate), so nothing is shown that was not before."""
+    if not can_launch_at(user, launch.school):
+        raise Forbidden(_l("You can only change launches in your zones."))
+    if launch.state(utcnow()) != "closed":
+        raise Conflict(_l("Only a closed survey can be reopened."))
+    if not launch.school.active:
+        raise Conflict(_l("This school is deactivated."))
+    if closes_at is not None and closes_at <= as_utc(launch.opens_at):
+        raise InvalidInput(_l("The closing date was not changed."),
+                           {"closes_at": _l("The closing time must be after the opening time.")})
+    before = snapshot(launch, LAUNCH_FIELDS)
+    launch.closed_at, launch.closes_at = None, closes_at
+    record("reopen", "launch", launch.id, before=before, after=snapshot(launch, LAUNCH_FIELDS),
+           summary=launch.school.name, zone_id=launch.school.zone_id)
+    db.session.commit()
+    forget_public_launch(launch.token)
+
+
+def extend_launch(user: User, launch: Launch, closes_at: datetime | None) -> None:
+    """Move a running (or scheduled) launch's closing time later (None: until closed by hand)."""
+    if not can_launch_at(user, launch.school):
+        raise Forbidden(_l("You can only change launches in your zones."))
+    if launch.state(utcnow()) == "closed":
+        raise Conflict(_l("This survey is closed; reopen it instead."))
+    if launch.closes_at is None and closes_at is not None:
+        raise InvalidInput(_l("The closing date was not changed."),
+                           {"closes_at": _l("This survey has no closing date; it is open until closed by hand.")})
+    if closes_at is not None and closes_at <= as_utc(launch.closes_at):
+        raise InvalidInput(_l("The closing date was not changed."),
+                           {"closes_at": _l("Choose a later date than the current closing date.")})
+    if closes_at is not None and closes_at <= as_utc(launch.opens_at):
+        raise InvalidInput(_l("The closing date was not changed."),
+                           {"closes_at": _l("The closing time must be after the opening time.")})
+    before = snapshot(launch, LAUNCH_FIELDS)
+    launch.closes_at = closes_at
+    record("extend", "launch", launch.id, before=before, after=snapshot(launch, LAUNCH_FIELDS),
+           summary=launch.school.name, zone_id=launch.school.zone_id)
+    db.session.commit()
+    forget_public_launch(launch.token)
+
+
+def running_duplicates(school_codes: list[str], version: SurveyVersion, audience: str) -> list[Launch]:
+    """Launches of the same survey (any version) for the same audience still open or scheduled
+    at these schools: a second one splits the school's answers between two links."""
+    if not school_codes:
+        return []
+    now = utcnow()
+    candidates = db.session.scalars(
+        select(Launch).join(Launch.school).join(Launch.survey_version)
+        .where(School.code.in_(school_codes), Launch.audience == audience,
+               SurveyVersion.survey_id == version.survey_id, Launch.closed_at.is_(None))
+        .options(joinedload(Launch.school)).order_by(Launch.id))
+    return [l for l in candidates if l.state(now) != "closed"]
 
 
 def launch_by_token(token: str) -> Launch | None:

@@ -3,7 +3,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register login handling, the auth pages and the `flask users|zones|schools` commands."""
-    from . import auth, cli
+    """Register login handling, the auth and admin pages and the `flask users|zones|schools` commands."""
+    from . import admin, auth, cli
     auth.init_app(app)
+    admin.init_app(app)
     cli.init_app(app)

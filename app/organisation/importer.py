@@ -12,7 +12,8 @@ from sqlalchemy import select
 from ..errors import InvalidInput
 from ..extensions import db
 from .models import School, Zone
-from .services import check_school_fields, check_zone_fields
+from ..audit import record
+from .services import check_school_fields, check_zone_fields, parse_enrolment
 from .text import clean_text
 
 #: Header names accepted for each column (offices often keep Chinese headers from their own tables).
@@ -22,6 +23,7 @@ HEADERS = {
     "stage": {"stage", "学段", "办学类型", "类型"},
     "zone": {"zone", "zone_code", "责任区", "责任区代码", "督学责任区"},
     "zone_name": {"zone_name", "责任区名称"},
+    "enrolment": {"enrolment", "enrollment", "pupils", "在校生数", "在校学生数", "学生数", "在籍学生数"},
 }
 
 #: Stage spellings found in county school lists.
@@ -30,6 +32,26 @@ STAGE_ALIASES = {
     "九年一贯制": "nine_year", "九年一贯制学校": "nine_year", "十二年一贯制": "twelve_year",
     "完全中学": "twelve_year", "幼儿园": "kindergarten",
 }
+
+#: One spelling per stage as offices write it (all of STAGE_ALIASES and the keys are accepted).
+STAGE_WORDS = ("小学", "初中", "高中", "九年一贯制", "十二年一贯制", "幼儿园")
+
+#: Column names as the import page's messages give them.
+FIELD_LABELS = {"code": _l("School code"), "name": _l("School name"), "stage": _l("Stage"),
+                "zone": _l("Zone"), "zone_name": _l("Zone name"), "enrolment": _l("Pupils on roll"),
+                "zone code": _l("Zone code"), "zone name": _l("Zone name")}
+
+
+def field_label(key: str) -> str:
+    """A column of the school list in words (学校代码, 学段 …), for row messages."""
+    return str(FIELD_LABELS.get(key, key))
+
+
+def row_label(number: int) -> str:
+    """A file row as people count it, the header being row 1: "第3行"."""
+    from flask_babel import gettext
+    return gettext("Row %(n)d", n=number)
+
 
 MAX_ROWS = 5000
 #: Columns read from a workbook: a school list needs five, offices' own tables carry a few more.
@@ -65,7 +87,7 @@ def read_rows(content: bytes, filename: str, encoding: str | None = None) -> lis
         table = _read_csv(content, encoding)
     else:
         raise InvalidInput(_l("Upload a .csv or .xlsx file."), {"file": _l("Unsupported file type.")})
-    if not table:
+    if not any(str(c or "").strip() for cells in table for c in cells):
         raise InvalidInput(_l("The file is empty."), {"file": _l("The file is empty.")})
     columns = _map_headers(table[0])
     rows = []
@@ -73,6 +95,9 @@ def read_rows(content: bytes, filename: str, encoding: str | None = None) -> lis
         if not any(str(c or "").strip() for c in cells):
             continue
         rows.append({key: _cell(cells, index) for key, index in columns.items()})
+    if not rows:
+        raise InvalidInput(_l("The file has a header row but no schools under it."),
+                           {"file": _l("No school rows.")})
     if len(rows) > MAX_ROWS:
         raise InvalidInput(_l("At most %(n)d rows per file.", n=MAX_ROWS), {"file": _l("Too many rows.")})
     return rows
@@ -96,11 +121,15 @@ def import_schools(rows: list[dict]) -> ImportReport:
         problems = {k: v for k, v in check_school_fields(row).items()
                     if not (k == "zone" and zone_code in new_zones)}
         problems.update(zone_problems)
+        if "stage" in problems:  # the spellings a file may use, in Chinese, not the stored keys
+            problems["stage"] = _l("Stage must be one of: %(stages)s.", stages="、".join(STAGE_WORDS))
         if row.get("code") in seen:
             problems["code"] = _l("Same code as row %(row)d.", row=seen[row["code"]])
         seen.setdefault(row.get("code"), number)
         if problems:
-            errors[f"row {number}"] = "; ".join(f"{k}: {v}" for k, v in problems.items())
+            # One sentence per row: "学段：…；责任区：…。" (each message's own full stop dropped).
+            errors[row_label(number)] = "；".join(f"{field_label(k)}：{str(v).rstrip('。.')}"
+                                                 for k, v in problems.items()) + "。"
     if errors:
         raise InvalidInput(_l("Nothing was imported: %(n)d row(s) have errors.", n=len(errors)), errors)
 
@@ -112,12 +141,18 @@ def import_schools(rows: list[dict]) -> ImportReport:
         school = existing.get(row["code"])
         if school is None:
             db.session.add(School(code=row["code"], name=clean_text(row["name"]), stage=row["stage"],
-                                  zone=zones[row["zone"]]))
+                                  zone=zones[row["zone"]], enrolment=parse_enrolment(row.get("enrolment"))))
             report.created += 1
         else:
             school.name, school.stage = clean_text(row["name"]), row["stage"]
             school.zone = zones[row["zone"]]
+            if "enrolment" in row:  # a file without the column leaves the stored number alone
+                school.enrolment = parse_enrolment(row["enrolment"])
             report.updated += 1
+    # One event for the whole file, with its counts (the rows themselves are the file's).
+    record("import", "school", "import", after={"created": report.created, "updated": report.updated,
+                                                "zones_created": report.zones_created},
+           summary=f"+{report.created} ~{report.updated}")
     db.session.commit()
     return report
 
@@ -252,7 +287,7 @@ def _map_headers(header: list) -> dict[str, int]:
                 columns[key] = index
     missing = [k for k in ("code", "name", "stage", "zone") if k not in columns]
     if missing:
-        raise InvalidInput(_l("Missing column(s): %(cols)s.", cols=", ".join(missing)),
+        raise InvalidInput(_l("Missing column(s): %(cols)s.", cols="、".join(field_label(k) for k in missing)),
                            {"file": _l("The header row needs code, name, stage and zone.")})
     return columns
 
@@ -264,3 +299,30 @@ def _cell(cells: list, index: int) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores numeric codes as floats
     return clean_text(str(value))
+
+
+#: The columns of the downloadable template, with the Chinese headers offices use.
+TEMPLATE_HEADER = ("学校代码", "学校名称", "学段", "责任区", "责任区名称", "在校生数")
+#: One example row, to be replaced by the office's schools (a new zone is created from its name).
+TEMPLATE_EXAMPLE = ("S001", "城关镇第一小学", "小学", "CG", "城关责任区", 850)
+
+
+def template_csv() -> bytes:
+    """The school-list template as CSV (UTF-8 with BOM, so Excel and WPS show the Chinese)."""
+    from ..reporting.csvsafe import write_csv
+    return write_csv(TEMPLATE_HEADER, [TEMPLATE_EXAMPLE]).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """The school-list template as an Excel workbook with the same columns and example row."""
+    from openpyxl import Workbook
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "学校名单"
+    sheet.append(TEMPLATE_HEADER)
+    sheet.append(TEMPLATE_EXAMPLE)
+    for letter, width in zip("ABCDEF", (12, 24, 14, 10, 14, 10)):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

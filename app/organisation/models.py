@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Table, Column
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -48,7 +48,8 @@ class School(db.Model):
     """A school in the county; every school belongs to exactly one zone."""
 
     __tablename__ = "schools"
-    __table_args__ = (CheckConstraint(f"stage IN {STAGES}", name="stage_known"),)
+    __table_args__ = (CheckConstraint(f"stage IN {STAGES}", name="stage_known"),
+                      CheckConstraint("enrolment >= 0", name="enrolment_not_negative"))
     #: Surrogate key.
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The school's code (e.g. the national school identification code or a county code).
@@ -59,6 +60,12 @@ class School(db.Model):
     stage: Mapped[str] = mapped_column(String(16))
     #: The zone the school belongs to.
     zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    #: Pupils on roll, as the office last entered it (NULL when unknown); puts response
+    #: counts in proportion, never used to publish or withhold a figure.
+    enrolment: Mapped[int | None] = mapped_column()
+    #: False once deactivated (closed or merged): no new launches, left out of lists; its
+    #: launches, responses and figures are kept.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     zone: Mapped[Zone] = relationship(back_populates="schools")
 
 

@@ -21,12 +21,19 @@ from ..extensions import db
 from .models import (ROLES, STAGES, ApiToken, LoginThrottle, School, StaffSession, User, Zone,
                      utcnow)
 from .text import clean_text, has_control_characters, is_visibly_empty
+from ..audit import record, snapshot
 from ..launches.models import as_utc
 
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 100
+#: Largest enrolment accepted: more pupils than any one school has, so a bigger number is a typo.
+MAX_ENROLMENT = 100_000
+#: What the trail records of each kind of record (never a password hash or token).
+USER_FIELDS = ("username", "display_name", "role", "active")
+ZONE_FIELDS = ("code", "name")
+SCHOOL_FIELDS = ("code", "name", "stage", "enrolment", "zone", "active")
 
 
 def check_zone_fields(data: dict) -> dict[str, object]:
@@ -51,7 +58,40 @@ def check_school_fields(data: dict) -> dict[str, object]:
         errors["zone"] = _l("A zone code is required.")
     elif zone_by_code(data["zone"].strip()) is None:
         errors["zone"] = _l("No zone has this code.")
+    if parse_enrolment(data.get("enrolment")) is False:
+        errors["enrolment"] = _l("Enter a whole number from 0 to %(n)d, or leave it empty.",
+                                 n=MAX_ENROLMENT)
     return errors
+
+
+def parse_enrolment(value):
+    """Pupils on roll from a form, file or JSON: an int, None when left empty, False if invalid."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit():
+            return False
+        value = int(text)
+    if not isinstance(value, int) or not 0 <= value <= MAX_ENROLMENT:
+        return False
+    return value
+
+
+def school_snapshot(school: School) -> dict:
+    """The audited fields of a school (its zone by code)."""
+    values = snapshot(school, [f for f in SCHOOL_FIELDS if f != "zone"])
+    values["zone"] = school.zone.code if school.zone is not None else None
+    return values
+
+
+def user_snapshot(user: User) -> dict:
+    """The audited fields of an account, with its zones by code."""
+    return {**snapshot(user, USER_FIELDS), "zones": [z.code for z in user.zones]}
 
 
 def zone_by_code(code: str) -> Zone | None:
@@ -78,8 +118,75 @@ def create_zone(data: dict) -> Zone:
         raise Conflict(_l("A zone with this code already exists."), {"code": _l("Already used.")})
     zone = Zone(code=data["code"], name=clean_text(data["name"]))
     db.session.add(zone)
+    _flush_or_conflict({"code": _l("Already used.")})
+    record("create", "zone", zone.id, after=snapshot(zone, ZONE_FIELDS), summary=zone.name,
+           zone_id=zone.id)
     _commit_or_conflict({"code": _l("Already used.")})
     return zone
+
+
+def rename_zone(zone: Zone, name) -> Zone:
+    """Give a zone a new display name (its code stays: imports and URLs use it)."""
+    errors = check_zone_fields({"code": zone.code, "name": name})
+    if errors:
+        raise InvalidInput(_l("The zone could not be saved."), errors)
+    before = snapshot(zone, ZONE_FIELDS)
+    zone.name = clean_text(name)
+    record("update", "zone", zone.id, before=before, after=snapshot(zone, ZONE_FIELDS),
+           summary=zone.name, zone_id=zone.id)
+    db.session.commit()
+    return zone
+
+
+def list_zones() -> list[Zone]:
+    """Every zone with its schools and supervisors, by code."""
+    return list(db.session.scalars(select(Zone).options(
+        selectinload(Zone.schools), selectinload(Zone.supervisors)).order_by(Zone.code)))
+
+
+def find_schools(text: str = "", zone_code: str = "", include_inactive: bool = True) -> list[School]:
+    """Schools whose name or code contains the text, optionally in one zone, by code."""
+    query = select(School).options(selectinload(School.zone)).order_by(School.code)
+    text = (text or "").strip()[:100]
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(School.name.ilike(pattern, escape="\\") | School.code.ilike(pattern, escape="\\"))
+    if zone_code:
+        query = query.join(School.zone).where(Zone.code == zone_code)
+    if not include_inactive:
+        query = query.where(School.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def update_school(school: School, data: dict) -> School:
+    """Change a school's name, stage, enrolment and zone (its code stays); one audit event,
+    "move" when the zone changed."""
+    fields = {"code": school.code, "name": data.get("name"), "stage": data.get("stage"),
+              "zone": data.get("zone"), "enrolment": data.get("enrolment")}
+    errors = check_school_fields(fields)
+    if errors:
+        raise InvalidInput(_l("The school could not be saved."), errors)
+    before = school_snapshot(school)
+    school.name, school.stage = clean_text(fields["name"]), fields["stage"]
+    school.enrolment = parse_enrolment(fields["enrolment"])
+    school.zone = zone_by_code(fields["zone"].strip())
+    after = school_snapshot(school)
+    action = "move" if before["zone"] != after["zone"] else "update"
+    record(action, "school", school.id, before=before, after=after, summary=school.name,
+           zone_id=school.zone.id)
+    db.session.commit()
+    return school
+
+
+def set_school_active(school: School, active: bool) -> School:
+    """Deactivate (closed, merged) or reactivate a school; its launches and figures are kept."""
+    if school.active != active:
+        before = school_snapshot(school)
+        school.active = active
+        record("activate" if active else "deactivate", "school", school.id, before=before,
+               after=school_snapshot(school), summary=school.name, zone_id=school.zone_id)
+        db.session.commit()
+    return school
 
 
 def create_school(data: dict) -> School:
@@ -90,8 +197,12 @@ def create_school(data: dict) -> School:
     if school_by_code(data["code"]):
         raise Conflict(_l("A school with this code already exists."), {"code": _l("Already used.")})
     school = School(code=data["code"], name=clean_text(data["name"]), stage=data["stage"],
-                    zone=zone_by_code(data["zone"].strip()))
+                    zone=zone_by_code(data["zone"].strip()),
+                    enrolment=parse_enrolment(data.get("enrolment")), active=True)
     db.session.add(school)
+    _flush_or_conflict({"code": _l("Already used.")})
+    record("create", "school", school.id, after=school_snapshot(school), summary=school.name,
+           zone_id=school.zone.id)
     _commit_or_conflict({"code": _l("Already used.")})
     return school
 
@@ -110,7 +221,10 @@ def assign_supervisor(zone_code: str, username) -> Zone:
         raise InvalidInput(_l("Only supervisors are assigned to zones."),
                            {"username": _l("This user is not a supervisor.")})
     if zone not in user.zones:
+        before = user_snapshot(user)
         user.zones.append(zone)
+        record("assign", "user", user.id, before=before, after=user_snapshot(user),
+               summary=f"{user.username} → {zone.code}", zone_id=zone.id)
     db.session.commit()
     return zone
 
@@ -128,10 +242,33 @@ def create_user(username: str, role: str, password: str, display_name: str | Non
         raise InvalidInput(_l("The user could not be created."), errors)
     if user_by_name(username):
         raise Conflict(_l("This username is taken."), {"username": _l("Already used.")})
-    user = User(username=username, role=role, display_name=display_name)
+    user = User(username=username, role=role, display_name=display_name or None, active=True)
     user.set_password(password)
     db.session.add(user)
+    _flush_or_conflict({"username": _l("Already used.")})
+    # The password is never in the trail, not even its hash.
+    record("create", "user", user.id, after=user_snapshot(user), summary=user.username)
     _commit_or_conflict({"username": _l("Already used.")})
+    return user
+
+
+def change_role(username, role, by: User | None = None) -> User:
+    """Give an account another role; a supervisor's zones go with the old role (only
+    supervisors cover zones). An admin cannot change their own role (the CLI can)."""
+    user = existing_user(username)
+    if role not in ROLES:
+        raise InvalidInput(_l("The role could not be changed."),
+                           {"role": _l("Role must be one of: %(roles)s.", roles=", ".join(ROLES))})
+    if by is not None and by.id == user.id and role != user.role:
+        raise Conflict(_l("You cannot change your own role."))
+    if role != user.role:
+        before = user_snapshot(user)
+        user.role = role
+        if role != "supervisor":
+            user.zones.clear()
+        record("update", "user", user.id, before=before, after=user_snapshot(user),
+               summary=user.username)
+        db.session.commit()
     return user
 
 
@@ -167,7 +304,10 @@ def unassign_supervisor(zone_code: str, username) -> Zone:
         raise NotFound(_l("No zone has this code."))
     user = existing_user(username)
     if zone in user.zones:
+        before = user_snapshot(user)
         user.zones.remove(zone)
+        record("unassign", "user", user.id, before=before, after=user_snapshot(user),
+               summary=f"{user.username} ✕ {zone.code}", zone_id=zone.id)
     db.session.commit()
     return zone
 
@@ -181,6 +321,10 @@ def issue_token(username: str, days: int | None = None) -> str:
     days = current_app.config["API_TOKEN_DAYS"] if days is None else days
     row, token = ApiToken.issue(user, expires_at=utcnow() + timedelta(days=days))
     db.session.add(row)
+    db.session.flush()
+    # Only the token's row id and expiry: the token (and its digest) never enter the trail.
+    record("issue_token", "user", user.id, after={"token_id": row.id, "expires_at": row.expires_at},
+           summary=user.username)
     db.session.commit()
     return token
 
@@ -202,7 +346,10 @@ def user_for_token(token: str) -> User | None:
 
 def revoke_token(row: ApiToken) -> None:
     """Revoke one token (the API's own token, on request)."""
-    row.revoked = True
+    if not row.revoked:
+        row.revoked = True
+        record("revoke_tokens", "user", row.user_id, after={"revoked": 1, "token_id": row.id},
+               summary=row.user.username)
     db.session.commit()
 
 
@@ -210,6 +357,8 @@ def revoke_tokens(username) -> int:
     """Revoke every API token of the user; returns how many were still unrevoked."""
     user = existing_user(username)
     count = _revoke_all_tokens(user)
+    if count:
+        record("revoke_tokens", "user", user.id, after={"revoked": count}, summary=user.username)
     db.session.commit()
     return count
 
@@ -222,9 +371,13 @@ def deactivate_user(username, by: User | None = None) -> User:
     user = existing_user(username)
     if by is not None and by.id == user.id:
         raise Conflict(_l("You cannot deactivate your own account."))
+    before = user_snapshot(user)
     user.active = False
-    _revoke_all_tokens(user)
+    revoked = _revoke_all_tokens(user)
     _end_all_sessions(user)
+    if before["active"]:
+        record("deactivate", "user", user.id, before=before,
+               after={**user_snapshot(user), "tokens_revoked": revoked}, summary=user.username)
     db.session.commit()
     return user
 
@@ -232,7 +385,11 @@ def deactivate_user(username, by: User | None = None) -> User:
 def activate_user(username) -> User:
     """Let a deactivated account sign in again (old sessions and tokens stay dead)."""
     user = existing_user(username)
-    user.active = True
+    if not user.active:
+        before = user_snapshot(user)
+        user.active = True
+        record("activate", "user", user.id, before=before, after=user_snapshot(user),
+               summary=user.username)
     db.session.commit()
     return user
 
@@ -249,6 +406,9 @@ def reset_password(username, password) -> User:
                            {"password": _l("At most %(n)d characters.", n=256)})
     user.set_password(password)
     _end_all_sessions(user)
+    # That the password changed, and when; never the password or its hash.
+    record("reset_password", "user", user.id, after={"password_changed_at": user.password_changed_at},
+           summary=user.username)
     db.session.commit()
     return user
 
@@ -393,6 +553,15 @@ def can_see_school(user: User, school: School) -> bool:
 def can_launch_at(user: User, school: School) -> bool:
     """Admins launch anywhere; supervisors in their zones; viewers nowhere."""
     return user.role == "admin" or (user.role == "supervisor" and school.zone in user.zones)
+
+
+def _flush_or_conflict(fields: dict) -> None:
+    """Flush (to learn a new row's id for the trail); a unique-constraint race becomes a 409."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_l("This conflicts with what is already stored."), fields) from None
 
 
 def _commit_or_conflict(fields: dict) -> None:

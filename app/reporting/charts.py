@@ -54,6 +54,7 @@ def bar_chart_figure(labels: Sequence[str], values: Sequence[Number],
                      xlabel: str = "", ylabel: str = "", reference: float | None = None,
                      reference_label: str = "", suppressed_mask: Sequence[bool] | None = None,
                      suppressed_label: str = "", missing_label: str = "",
+                     suppressed_labels: Sequence[str] | None = None,
                      horizontal: bool = False, percent: bool = False,
                      value_range: tuple[float, float] | None = None,
                      size: tuple[float, float] | None = None) -> Figure:
@@ -62,7 +63,8 @@ def bar_chart_figure(labels: Sequence[str], values: Sequence[Number],
     `reference` draws the standard as a dashed line (horizontal, or vertical when `horizontal`).
     `percent` reads values as proportions in [0, 1] and labels them as percentages. A value of
     None means not enough data (`missing_label`); a True in `suppressed_mask` hides the group's
-    figures whatever was passed (`suppressed_label`).
+    figures whatever was passed (`suppressed_label`, or that group's entry of
+    `suppressed_labels`, so a chart marks each hidden figure as the table beside it does).
     """
     count = len(labels)
     values = _floats(values, count)
@@ -114,7 +116,8 @@ def bar_chart_figure(labels: Sequence[str], values: Sequence[Number],
     # Write the value on each bar (or the reason there is none) so a printed chart reads alone.
     for i in positions:
         if suppressed[i]:
-            text, at, colour = suppressed_label, 0.0, MUTED
+            text = suppressed_labels[i] if suppressed_labels else suppressed_label
+            at, colour = 0.0, MUTED
         elif shown[i] is None:
             text, at, colour = missing_label, 0.0, MUTED
         else:
@@ -141,8 +144,10 @@ def trend_figure(periods: Sequence[str], values: Sequence[Number],
                  ylabel: str = "", xlabel: str = "", reference: float | None = None,
                  reference_label: str = "", missing_label: str = "", percent: bool = False,
                  value_range: tuple[float, float] | None = None,
-                 size: tuple[float, float] = (8.0, 4.2)) -> Figure:
-    """A line over periods with a shaded 95% band; a None value leaves a gap and `missing_label`."""
+                 size: tuple[float, float] = (8.0, 4.2),
+                 missing_labels: Sequence[str] | None = None) -> Figure:
+    """A line over periods with a shaded 95% band; a None value leaves a gap and `missing_label`
+    (or that period's entry of `missing_labels`: the same mark the table gives it)."""
     count = len(periods)
     values = _floats(values, count)
     lows = _floats(ci_lows, count)
@@ -176,8 +181,8 @@ def trend_figure(periods: Sequence[str], values: Sequence[Number],
                         xytext=(9, 0) if beside else (0, 8), textcoords="offset points",
                         ha="left" if beside else "center", va="center" if beside else "bottom",
                         fontsize=9, color=INTERVAL, **_LABEL_STYLE)
-        elif missing_label:
-            ax.annotate(missing_label, (i, 0), xycoords=("data", "axes fraction"),
+        elif (missing_labels[i] if missing_labels else missing_label):
+            ax.annotate(missing_labels[i] if missing_labels else missing_label, (i, 0), xycoords=("data", "axes fraction"),
                         xytext=(0, 6), textcoords="offset points", ha="center", fontsize=9,
                         color=MUTED)
 

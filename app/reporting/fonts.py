@@ -62,3 +62,17 @@ def configure_matplotlib() -> str:
         rc["svg.fonttype"] = "path"
         _configured = True
         return FONT_FAMILY
+
+
+#: The bold CJK weight (Noto Sans CJK SC Bold subset, OFL) for report headings.
+BOLD_FONT_FILE = "noto-sans-sc-bold-subset.otf"
+BOLD_FONT_FAMILY = "Dudao Noto Sans SC Bold"
+
+
+def bold_font_path() -> Path:
+    """Path of the shipped bold CJK subset; raises FileNotFoundError if the file is missing."""
+    path = FONT_DIR / BOLD_FONT_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"shipped bold CJK font not found at {path}; "
+                                f"see {FONT_DIR / 'README.md'}")
+    return path

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import re
 
-from flask import Blueprint, current_app, render_template, request
+from flask import (Blueprint, current_app, jsonify, render_template, request,
+                   send_from_directory, url_for)
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..definitions import STAGE_GRADES, Survey, validate_answers
@@ -15,7 +17,8 @@ from ..organisation.models import utcnow
 from ..responses.services import MAX_IDEMPOTENCY_KEY, store_response
 from ..surveys.registry import definition_for
 from .form import (ANSWERED_COOKIE, HONEYPOT, OLD_DEVICE_COOKIE, answered_launches,
-                   answers_from_form, check_ticket, new_ticket, set_answered_cookie)
+                   answers_from_form, check_ticket, new_ticket, question_numbers,
+                   set_answered_cookie)
 from .messages import answer_messages
 
 bp = Blueprint("respond", __name__)
@@ -79,16 +82,22 @@ def submit_form(token: str):
     answered = answered_launches(request.cookies.get(ANSWERED_COOKIE))
     if launch.id in answered:
         return render_template("respond/already.html", launch=launch), 409
-    ticket_problem, nonce = check_ticket(request.form.get("_ticket"), launch.id)
-    if ticket_problem:
-        return _render_form(launch, answers, {}, status=400, notice=ticket_problem)
+    served = request.form.get("_ticket")
+    ticket = check_ticket(served, launch.id)
+    if ticket.problem and not ticket.too_quick:
+        return _render_form(launch, answers, {}, status=400, notice=ticket.problem)
+    # Real mistakes come first: a quick submission with empty answers hears "please answer",
+    # not "too fast". Re-shown forms keep their ticket, so the clock is never restarted.
     clean, errors = validate_answers(definition, answers, grades=_grades(launch), from_form=True)
     if errors:
-        return _render_form(launch, answers, answer_messages(errors), status=422)
+        return _render_form(launch, answers, answer_messages(errors, definition), status=422,
+                            ticket=served)
+    if ticket.too_quick:
+        return _render_form(launch, answers, {}, status=400, notice=ticket.problem, ticket=served)
     # The same served form sent twice (double click) gets the first receipt and stores nothing.
     receipt, _replayed = store_response(
         launch_id=launch.id, school_id=launch.school_id,
-        survey_version_id=launch.survey_version_id, answers=clean, form_nonce=nonce)
+        survey_version_id=launch.survey_version_id, answers=clean, form_nonce=ticket.nonce)
     response = current_app.make_response(
         render_template("respond/thanks.html", launch=launch, receipt=receipt))
     set_answered_cookie(response, answered, launch.id)
@@ -113,7 +122,7 @@ def submit_json(token: str):
     definition = _definition(launch)
     clean, errors = validate_answers(definition, body["answers"], grades=_grades(launch))
     if errors:
-        raise InvalidInput(_l("Some answers are invalid."), answer_messages(errors))
+        raise InvalidInput(_l("Some answers are invalid."), answer_messages(errors, definition))
     receipt, replayed = store_response(
         launch_id=launch.id, school_id=launch.school_id, survey_version_id=launch.survey_version_id,
         answers=clean, idempotency_key=key)
@@ -126,10 +135,37 @@ def submit_json(token: str):
     return response
 
 
+@bp.get("/api/v1/public/<token>", endpoint="definition_json")
+def definition_json(token: str):
+    """The launch's own definition for apps and kiosks: only its school's grades are offered,
+    so answers built from this JSON alone are always accepted by submit_json."""
+    launch = open_launch(token)
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    data = _definition(launch).to_public(lang=lang, grades=_grades(launch))
+    data["school"] = launch.school.name
+    data["audience"] = launch.audience
+    data["submit_url"] = url_for("respond.submit_json", token=token)
+    return jsonify(data)
+
+
 @bp.get("/privacy", endpoint="privacy")
 def privacy():
-    """The short privacy promise the form links to."""
-    return render_template("respond/privacy.html")
+    """The short privacy promise the form links to, with a way back to that form."""
+    back = request.args.get("back", "")
+    back_url = url_for("respond.form", token=back, lang=request.args.get("lang") or None) \
+        if _TOKEN_SHAPE.fullmatch(back) else None
+    return render_template("respond/privacy.html", back_url=back_url)
+
+
+@bp.get("/favicon.ico", endpoint="favicon")
+def favicon():
+    """The site icon browsers ask for (a day in caches)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
+
+
+#: What a launch token looks like (URL-safe base64); anything else is not linked back to.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _grades(launch: PublicLaunch) -> tuple[str, ...]:
@@ -141,11 +177,17 @@ def _definition(launch: PublicLaunch) -> Survey:
 
 
 def _render_form(launch: PublicLaunch, answers: dict, errors: dict, status: int,
-                 notice: str | None = None):
+                 notice: str | None = None, ticket: str | None = None):
+    """The form page; `ticket` re-uses the ticket a re-shown form was first served with."""
     definition = _definition(launch)
+    grades = _grades(launch)
+    numbers = question_numbers(definition, grades)
+    # The summary lists errors in page order, by the numbers printed beside the questions.
+    errors = dict(sorted(errors.items(), key=lambda item: numbers.get(item[0], 0)))
     page = render_template("respond/form.html", launch=launch, survey=definition,
-                           grades=_grades(launch), answers=answers, errors=errors, notice=notice,
-                           ticket=new_ticket(launch.id), honeypot=HONEYPOT)
+                           grades=grades, answers=answers, errors=errors, notice=notice,
+                           numbers=numbers, ticket=ticket or new_ticket(launch.id),
+                           honeypot=HONEYPOT)
     response = current_app.make_response((page, status))
     # Forms hold a one-off ticket: never serve them from a shared cache.
     response.headers["Cache-Control"] = "no-store"

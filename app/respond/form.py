@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -38,25 +39,39 @@ def new_ticket(launch_id: int) -> str:
     return _serializer().dumps([launch_id, secrets.token_urlsafe(16)])
 
 
-def check_ticket(ticket: str | None, launch_id: int) -> tuple[str | None, str | None]:
-    """(problem, nonce): problem is None if the form was served for this launch long enough
-    ago, else the problem in words; nonce is the served form's nonce (None for old tickets)."""
+class Ticket(NamedTuple):
+    """What a submitted form's ticket says."""
+
+    #: None if the ticket is good, else the problem in words.
+    problem: str | None
+    #: The served form's nonce (None for old tickets or a bad ticket).
+    nonce: str | None
+    #: The ticket is good except that the form came back sooner than FORM_MIN_SECONDS.
+    too_quick: bool = False
+
+
+def check_ticket(ticket: str | None, launch_id: int) -> Ticket:
+    """Read the ticket of a submitted form: whether it was served for this launch, long enough
+    ago, and its nonce. A too-quick ticket stays usable: the form is shown again with the SAME
+    ticket, so the time keeps counting from when the form was first served."""
     if not ticket:
-        return _("Please submit the form from the survey page."), None
+        return Ticket(_("Please submit the form from the survey page."), None)
     try:
         served, served_at = _serializer().loads(ticket, max_age=TICKET_MAX_AGE,
                                                 return_timestamp=True)
     except SignatureExpired:
-        return _("This page was open for a long time. Please check your answers and submit again."), None
+        return Ticket(_("This page was open for a long time. Please check your answers and "
+                        "submit again."), None)
     except BadSignature:
-        return _("Please submit the form from the survey page."), None
+        return Ticket(_("Please submit the form from the survey page."), None)
     # Forms served before tickets carried a nonce hold just the launch id.
     served_for, nonce = (served if isinstance(served, list) and len(served) == 2 else (served, None))
     if served_for != launch_id or not (nonce is None or isinstance(nonce, str)):
-        return _("Please submit the form from the survey page."), None
+        return Ticket(_("Please submit the form from the survey page."), None)
     if time.time() - served_at.timestamp() < current_app.config["FORM_MIN_SECONDS"]:
-        return _("That was very quick. Please check your answers and submit again."), None
-    return None, nonce
+        return Ticket(_("That was very quick. Please check your answers and submit again."),
+                      nonce, too_quick=True)
+    return Ticket(None, nonce)
 
 
 def _answered_serializer() -> URLSafeSerializer:
@@ -99,3 +114,14 @@ def answers_from_form(survey: Survey, form: MultiDict) -> dict:
         elif question.id in form:
             answers[question.id] = form.get(question.id, "")
     return answers
+
+
+def question_numbers(survey: Survey, grades: tuple[str, ...]) -> dict[str, int]:
+    """The number printed beside each question on the form (a grade question the school has no
+    grades for is not shown, and not counted)."""
+    numbers: dict[str, int] = {}
+    for question in survey.questions:
+        if question.type == "grade" and not question.options_for(grades):
+            continue
+        numbers[question.id] = len(numbers) + 1
+    return numbers

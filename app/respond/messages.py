@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..definitions import AnswerError
+from ..definitions import AnswerError, Question, Survey
+from ..definitions.model import pick
+from ..i18n import current_lang
 
 
-def answer_message(error: AnswerError) -> str:
-    """The message for one invalid answer."""
+def answer_message(error: AnswerError, question: Question | None = None) -> str:
+    """The message for one invalid answer (`question` lets it name an option)."""
     code, params = error.code, error.params
     if code == "required":
         return _("Please answer this question.")
@@ -22,6 +24,11 @@ def answer_message(error: AnswerError) -> str:
     if code == "duplicate_choice":
         return _("An option was chosen twice.")
     if code == "exclusive_choice":
+        option = question and next((o for o in question.options if o.value == params.get("option")),
+                                   None)
+        if option is not None:
+            return _("“%(option)s” cannot be chosen together with other options.",
+                     option=pick(option.label, current_lang()))
         return _("This option cannot be combined with the others.")
     if code == "too_few_choices":
         return _("Please choose at least %(n)s options.", n=params["min"])
@@ -45,6 +52,7 @@ def _number(value) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def answer_messages(errors: dict[str, AnswerError]) -> dict[str, str]:
+def answer_messages(errors: dict[str, AnswerError], survey: Survey | None = None) -> dict[str, str]:
     """Messages for every invalid answer, by question id."""
-    return {qid: answer_message(error) for qid, error in errors.items()}
+    return {qid: answer_message(error, survey.question(qid) if survey else None)
+            for qid, error in errors.items()}

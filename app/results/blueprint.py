@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from ..errors import ServiceError
 from ..extensions import db
-from ..i18n import indicator_name
+from ..i18n import format_figure, indicator_name
 from ..organisation.models import School, Zone
 from ..organisation.services import can_see_school, visible_zones
 from ..staff.forms import CloseForm as TargetsForm
 from .reports import county_report, parse_scope_args, school_report, zone_report
 from ..disclosure import advance
 from .services import responses_fingerprint
+from .wording import hidden_label, yes_no
 
 bp = Blueprint("results", __name__, url_prefix="/staff")
 
@@ -78,16 +79,22 @@ def targets():
         if not form.validate_on_submit():
             abort(400)
         try:
-            save_targets(current_user, {k: v for k, v in request.form.items() if not k.startswith("csrf")})
-            flash(_("The targets are saved. Verdicts use them from now on."), "success")
-            return redirect(url_for("results.targets"))
+            changed = save_targets(current_user, {k: v for k, v in request.form.items()
+                                                  if not k.startswith("csrf")})
+            if changed:
+                flash(_("The targets are saved. Verdicts use them from now on."), "success")
+            else:
+                flash(_("Nothing was changed: every target is as it was."), "success")
+            # The page after the redirect marks just these (the keys are checked against the list).
+            return redirect(url_for("results.targets", changed=",".join(changed) or None))
         except ServiceError as exc:
             flash(str(exc.message), "error")
             status = exc.status
             errors = exc.fields
     rows = current_targets()
+    changed = set(request.args.get("changed", "").split(",")) & set(rows)
     return render_template("results/targets.html", rows=rows, is_share=is_share, form=form,
-                           errors=errors, entered=request.form), status
+                           errors=errors, entered=request.form, changed=changed), status
 
 
 # ---------------------------------------------------------------- charts and their data
@@ -115,7 +122,8 @@ def _cached(key, build):
 
 
 def _groups_for(scope: str, code: str | None):
-    """(title, [(label, figure dict)]) for a bar chart of one indicator across groups."""
+    """(title, [(label, figure dict)], target, scope name, year) for a bar chart of one
+    indicator across groups."""
     year, audience = scope_args()
     key = request.view_args["key"]
     if scope == "zone":
@@ -123,16 +131,18 @@ def _groups_for(scope: str, code: str | None):
         report = zone_report(zone, year, audience)
         groups = [(s["name"], _find(s["indicators"], key)) for s in report["schools"]]
         title = f"{zone.name} · {indicator_name(key)} · {report['year']}"
+        scope_name = zone.name
     else:
         if not current_user.sees_whole_county:
             abort(403)
         report = county_report(year, audience)
         groups = [(z["name"], _find(z["indicators"], key)) for z in report["zones"]]
         title = f"{indicator_name(key)} · {report['year']}"
+        scope_name = _("County")
     indicator = _find(report["indicators"], key)
     if indicator is None:
         abort(404)
-    return title, groups, indicator.get("target")
+    return title, groups, indicator.get("target"), scope_name, report["year"]
 
 
 def _check_chart_access(scope: str, code: str | None) -> None:
@@ -161,14 +171,15 @@ def bar_chart(scope: str, key: str, code: str | None):
     _check_chart_access(scope, code)
 
     def build():
-        title, groups, target = _groups_for(scope, code)
+        title, groups, target, _scope_name, _year = _groups_for(scope, code)
         figures = [g or {} for _, g in groups]
         return bar_chart_with_intervals(
             [label for label, _ in groups], [f.get("value") for f in figures],
             [f.get("ci_low") for f in figures], [f.get("ci_high") for f in figures],
             title=title, reference=target, reference_label=_("Target"),
-            suppressed_mask=[bool(f.get("suppressed", True)) for f in figures],
-            suppressed_label=_("Too few responses"), missing_label=_("No data"),
+            suppressed_mask=[bool(g) and bool(g.get("suppressed")) for _, g in groups],
+            # The same mark as the table: hidden_label names why; an absent figure is "—".
+            suppressed_labels=[hidden_label(g) for _, g in groups], missing_label="—",
             horizontal=True, percent=key.endswith("_compliance"))
     return Response(_cached(("bar", scope, code, key, request.query_string), build), mimetype="image/png",
                     headers={"Cache-Control": "private, max-age=300"})
@@ -180,11 +191,10 @@ def bar_chart_csv(scope: str, key: str, code: str | None):
     """The data behind a bar chart; suppressed groups have no figures."""
     if scope not in ("zone", "county") or not _KEY.fullmatch(key):
         abort(404)
-    title, groups, _target = _groups_for(scope, code)
-    rows = [(label, *(_cell(g, f) for f in ("n", "value", "ci_low", "ci_high", "suppressed")))
-            for label, g in groups]
-    return csv_download(f"{key}.csv", [_("Group"), "n", _("Value"), _("95% CI low"),
-                                       _("95% CI high"), _("Suppressed")], rows)
+    _title, groups, _target, scope_name, year = _groups_for(scope, code)
+    rows = [(label, g.get("n", "") if g else "", *figure_cells(g, key)) for label, g in groups]
+    return csv_download(f"{scope_name}-{year}-{indicator_name(key)}.csv", figure_header(_("Group")), rows,
+                        ascii_name=f"{scope}-{code + '-' if code else ''}{year}-{key}.csv")
 
 
 @bp.get("/charts/school/<code>/<key>/trend.png")
@@ -202,7 +212,7 @@ def trend_chart(code: str, key: str):
         return draw([str(p["period"]) for p in periods], [p["value"] for p in periods],
                     [p["ci_low"] for p in periods], [p["ci_high"] for p in periods],
                     title=f"{school.name} · {indicator_name(key)}",
-                    missing_label=_("Too few responses"), percent=key.endswith("_compliance"))
+                    missing_labels=[hidden_label(p) for p in periods], percent=key.endswith("_compliance"))
     return Response(_cached(("trend", code, key, request.query_string), build), mimetype="image/png",
                     headers={"Cache-Control": "private, max-age=300"})
 
@@ -218,22 +228,31 @@ def trend_csv(code: str, key: str):
     if indicator is None:
         abort(404)
     series = indicator.get("trend") or {}
-    rows = [(p["period"], p["n"], _cell(p, "value"), _cell(p, "ci_low"), _cell(p, "ci_high"),
-             _cell(p, "suppressed")) for p in series.get("periods", [])]
-    return csv_download(f"{school.code}-{key}-trend.csv", [_("Year"), "n", _("Value"), _("95% CI low"),
-                                                           _("95% CI high"), _("Suppressed")], rows)
+    rows = [(p["period"], p["n"], *figure_cells(p, key)) for p in series.get("periods", [])]
+    year = series["periods"][-1]["period"] if series.get("periods") else year
+    return csv_download(f"{school.name}-{year}-{indicator_name(key)}-{_('by year')}.csv",
+                        figure_header(_("Year")), rows, ascii_name=f"{school.code}-{year}-{key}-trend.csv")
 
 
-def _cell(figure, name):
+def figure_header(first: str) -> list[str]:
+    """The header row of a figure CSV: the group column, then n, figures, hidden flag, note."""
+    return [first, "n", _("Value"), _("95% CI low"), _("95% CI high"), _("Suppressed"), _("Note")]
+
+
+def figure_cells(figure: dict | None, key: str) -> list[str]:
+    """A figure as CSV cells people read: "46.0%" for shares, 是/否 for hidden, why it is hidden.
+
+    A hidden figure has no value and no interval (the report already gave None for them)."""
     if not figure:
-        return ""
-    value = figure.get(name)
-    return "" if value is None else value
+        return ["", "", "", "", "—"]
+    hidden = bool(figure.get("suppressed"))
+    values = ["" if hidden else format_figure(figure.get(name), key) for name in ("value", "ci_low", "ci_high")]
+    return [*values, yes_no(hidden), hidden_label(figure)]
 
 
-def csv_download(filename: str, header: list[str], rows) -> Response:
+def csv_download(filename: str, header: list[str], rows, ascii_name: str | None = None) -> Response:
     """A CSV that Excel and WPS open with Chinese intact (UTF-8 with BOM), formulas neutralised."""
     from ..downloads import content_disposition
     from ..reporting.csvsafe import write_csv
     return Response(write_csv(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": content_disposition(filename)})
+                    headers={"Content-Disposition": content_disposition(filename, ascii_name=ascii_name)})

@@ -30,11 +30,14 @@ def current_targets() -> dict[str, dict]:
                   "custom": key in custom} for key in target_keys()}
 
 
-def save_targets(user: User, entered: dict[str, str]) -> None:
-    """Store targets typed on the page (percentages for shares); empty means "use the default"."""
+def save_targets(user: User, entered: dict[str, str]) -> list[str]:
+    """Store targets typed on the page (percentages for shares); empty, or the default itself,
+    means "use the default". Returns the keys whose applying target this save changed."""
     if user.role != "admin":
         raise Forbidden(_l("Only county office staff set targets."))
     values, errors = {}, {}
+    defaults = file_standards().targets
+    applying = {key: row["value"] for key, row in current_targets().items()}
     for key in target_keys():
         text = (entered.get(key) or "").strip()
         if not text:
@@ -49,8 +52,11 @@ def save_targets(user: User, entered: dict[str, str]) -> None:
             errors[key] = _l("Enter a number from 0 to 100.")
             continue
         values[key] = number / 100 if is_share(key) else number
+        if _same(values[key], defaults.get(key)):
+            values[key] = None  # the page shows the default in its box: posting it back keeps it
     if errors:
         raise InvalidInput(_l("The targets were not saved."), errors)
+    before = dict(db.session.execute(select(CountyTarget.key, CountyTarget.value)).all())
     for key, value in values.items():
         row = db.session.get(CountyTarget, key)
         if value is None:
@@ -60,4 +66,16 @@ def save_targets(user: User, entered: dict[str, str]) -> None:
             db.session.add(CountyTarget(key=key, value=value, updated_by_id=user.id))
         else:
             row.value, row.updated_by_id = value, user.id
+    from ..audit import record  # only the changed keys are kept (record drops equal ones)
+    record("update", "target", "county", before={k: before.get(k) for k in values},
+           after=values, summary=", ".join(k for k in values if before.get(k) != values[k]))
     db.session.commit()
+    return [key for key in values
+            if not _same(applying.get(key), defaults.get(key) if values[key] is None else values[key])]
+
+
+def _same(a, b) -> bool:
+    """Two targets are the same when equal to the precision the page shows (0.1 of a percent)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) < 1e-6

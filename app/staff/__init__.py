@@ -12,4 +12,4 @@ def init_app(app: Flask) -> None:
     nav.register(app, "staff.home", _l("Dashboard"), order=10)
     nav.register(app, "staff.new_launch", _l("Launch a survey"), nav.writers, order=20)
     nav.register(app, "staff.import_view", _l("Import schools"), nav.admins, order=80)
-    nav.register(app, "staff.users", _l("Staff accounts"), nav.admins, order=85)
+    nav.register(app, "admin.users", _l("Staff accounts"), nav.admins, order=85)

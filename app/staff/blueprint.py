@@ -11,19 +11,21 @@ from ..definitions import STAGE_GRADES
 from ..errors import ServiceError
 from ..extensions import db
 from ..launches.blueprint import pdf_download
-from ..launches.models import Launch, LaunchBatch
-from ..launches.services import (close_launch, get_launch, launch_at_school, launch_batch,
-                                 launch_links, parse_launch_request, response_counts)
+from ..launches.models import Launch, LaunchBatch, as_utc
+from ..launches.services import (close_launch, extend_launch, get_launch, launch_at_school,
+                                 launch_batch, launch_links, parse_launch_request,
+                                 parse_new_closing, reopen_launch, response_counts,
+                                 running_duplicates)
 from ..organisation.importer import import_schools, read_rows
 from ..organisation.models import School, Zone, utcnow
 from ..organisation.services import (activate_user, can_launch_at, can_see_school,
-                                     deactivate_user, list_users, live_token_counts,
-                                     reset_password, revoke_tokens, unassign_supervisor,
-                                     visible_zones)
+                                     deactivate_user, reset_password, revoke_tokens,
+                                     unassign_supervisor, visible_zones)
 from ..surveys.registry import active_surveys, definition_of
 from ..results.reports import parse_scope_args, school_report
 from ..results.services import launch_comments, launch_summary
-from .forms import CloseForm, ImportForm, LaunchForm, PasswordResetForm
+from .forms import (CloseConfirmForm, CloseForm, ClosingDateForm, ImportForm, LaunchForm,
+                    PasswordResetForm)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -56,14 +58,35 @@ def launches_for(school_ids: list[int], limit: int = 200) -> list[Launch]:
 
 @bp.get("/")
 def home():
-    """Dashboard: my zones and the launches that are open."""
+    """Dashboard: my zones, the launches open now and those closed most recently (two lists
+    that never share a launch: one is where answers still come in, the other has final figures)."""
     zones = visible_zones(current_user)
     launches = launches_for([s.id for z in zones for s in z.schools])
     now = utcnow()
     open_launches = [l for l in launches if l.state(now) == "open"]
+    closed = sorted((l for l in launches if l.state(now) == "closed"),
+                    key=lambda l: as_utc(l.closed_at or l.closes_at), reverse=True)
     counts = response_counts([l.id for l in launches])
     return render_template("staff/home.html", zones=zones, open_launches=open_launches,
-                           recent=launches[:20], counts=counts, now=now)
+                           recent=closed[:10], counts=counts, now=now,
+                           chart_sets=dashboard_charts(zones))
+
+
+def dashboard_charts(zones) -> list[dict]:
+    """What the dashboard charts: for the whole county (office, viewers) the county's zones,
+    for a supervisor each of their zones; one chart per indicator with parent data this year."""
+    from ..results.reports import county_report, zone_report
+    if current_user.sees_whole_county:
+        report = county_report(None, "parent")
+        scopes = [({"scope": "county"}, _("County"), report)]
+    else:
+        scopes = [({"scope": "zone", "code": z.code}, z.name, zone_report(z, None, "parent"))
+                  for z in zones]
+    return [{"args": {**args, "year": report["year"], "audience": "parent"}, "name": name,
+             # α describes the questionnaire, not the schools: it is in the method note.
+             "indicators": [i["key"] for i in report["indicators"]
+                            if "." not in i["key"] and i["key"] != "satisfaction_alpha"]}
+            for args, name, report in scopes if report.get("year") is not None]
 
 
 @bp.get("/zones/<code>")
@@ -97,18 +120,23 @@ def new_launch():
     surveys = active_surveys()
     form.survey.choices = [(s.key, s.latest.title) for s in surveys]
     zones = visible_zones(current_user)
-    schools = [s for z in zones for s in z.schools if can_launch_at(current_user, s)]
+    schools = [s for z in zones for s in z.schools if s.active and can_launch_at(current_user, s)]
     form.school.choices = [("", "—")] + [(s.code, f"{s.name}（{s.zone.name}）") for s in schools]
     form.zone.choices = [("", "—")] + [(z.code, z.name) for z in zones]
     if request.method == "GET":
         form.school.data = request.args.get("school", "")
         form.survey.data = request.args.get("survey")
-    status = 200
+    status, duplicates = 200, []
     if form.validate_on_submit():
         data = {"survey": form.survey.data, "audience": form.audience.data,
                 "closes_at": form.closes_at.data}
         try:
             launch_request = parse_launch_request(data)
+            duplicates = [] if form.confirm_duplicate.data else running_duplicates(
+                launch_targets(form, schools), launch_request.version, launch_request.audience)
+            if duplicates:
+                # A warning, not a refusal: the page shows them and a box to launch anyway.
+                return render_new_launch(form, surveys, duplicates), 200
             if form.scope.data == "school":
                 launch = launch_at_school(current_user, form.school.data or None, launch_request)
                 flash(_("The survey is open. Print the poster or share the link."), "success")
@@ -127,8 +155,23 @@ def new_launch():
             status = exc.status
     elif request.method == "POST":
         status = 400
+    return render_new_launch(form, surveys, duplicates), status
+
+
+def launch_targets(form: LaunchForm, schools: list[School]) -> list[str]:
+    """Codes of the schools the launch form would open the survey at."""
+    if form.scope.data == "school":
+        return [form.school.data] if form.school.data else []
+    if form.scope.data == "zone":
+        return [s.code for s in schools if s.zone.code == form.zone.data]
+    return [s.code for s in schools]
+
+
+def render_new_launch(form: LaunchForm, surveys, duplicates):
+    """The new-launch page, with the running launches it would duplicate (if any)."""
     audiences = {s.key: list(definition_of(s.latest).audiences) for s in surveys}
-    return render_template("staff/launch_new.html", form=form, audiences=audiences), status
+    return render_template("staff/launch_new.html", form=form, audiences=audiences,
+                           duplicates=duplicates)
 
 
 @bp.get("/launches/<int(max=2147483647):launch_id>")
@@ -144,18 +187,61 @@ def launch(launch_id: int):
                            comments=launch_comments(launch) if sees_comments else None,
                            count=count, state=launch.state(utcnow()), close_form=CloseForm(),
                            survey=definition_of(launch.survey_version),
-                           can_close=can_launch_at(current_user, launch.school))
+                           can_close=can_launch_at(current_user, launch.school),
+                           date_form=ClosingDateForm())
 
 
-@bp.post("/launches/<int(max=2147483647):launch_id>/close")
-def close(launch_id: int):
-    """Close a launch early."""
-    form = CloseForm()
-    if not form.validate_on_submit():
-        abort(400)
+def changeable_launch(launch_id: int) -> Launch:
+    """A launch the current user may close, reopen or extend: 404 if they cannot see it, 403
+    if they may only read it."""
     launch = get_launch(launch_id)
-    close_launch(current_user, launch)
-    flash(_("The survey is closed. No more answers will be accepted."), "success")
+    if not can_see_school(current_user, launch.school):
+        abort(404)
+    if not can_launch_at(current_user, launch.school):
+        abort(403)
+    return launch
+
+
+@bp.route("/launches/<int(max=2147483647):launch_id>/close", methods=["GET", "POST"])
+def close(launch_id: int):
+    """Close a launch early, after a confirmation step (a ticked box; no JavaScript needed)."""
+    launch = changeable_launch(launch_id)
+    form = CloseConfirmForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            close_launch(current_user, launch)
+            flash(_("The survey is closed. No more answers will be accepted."), "success")
+            return redirect(url_for("staff.launch", launch_id=launch_id))
+        if "csrf_token" in form.errors:
+            abort(400)
+        status = 422
+    return render_template("staff/launch_close.html", launch=launch, form=form,
+                           count=response_counts([launch.id]).get(launch.id, 0),
+                           state=launch.state(utcnow())), status
+
+
+@bp.post("/launches/<int(max=2147483647):launch_id>/closing-date")
+def change_closing(launch_id: int):
+    """Reopen a closed launch, or extend a running one, until the date given."""
+    form = ClosingDateForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash(_("Use a date like 2026-12-20."), "error")
+        return redirect(url_for("staff.launch", launch_id=launch_id))
+    launch = changeable_launch(launch_id)
+    try:
+        closes_at = parse_new_closing(form.closes_at.data)
+        if launch.state(utcnow()) == "closed":
+            reopen_launch(current_user, launch, closes_at)
+            flash(_("The survey is open again."), "success")
+        else:
+            extend_launch(current_user, launch, closes_at)
+            flash(_("The closing date is changed."), "success")
+    except ServiceError as exc:
+        messages = [str(exc.message), *(str(m) for m in exc.fields.values())]
+        flash(" ".join(messages), "error")
     return redirect(url_for("staff.launch", launch_id=launch_id))
 
 
@@ -204,6 +290,20 @@ def import_view():
     return render_template("staff/import.html", form=form, row_errors=row_errors), status
 
 
+@bp.get("/schools/import/template.<any(csv, xlsx):kind>")
+def import_template(kind: str):
+    """The school-list template (CSV or XLSX) offered on the import page."""
+    from flask import Response
+    from ..downloads import content_disposition
+    from ..organisation.importer import template_csv, template_xlsx
+    if current_user.role != "admin":
+        abort(403)
+    content, mimetype = ((template_csv(), "text/csv") if kind == "csv" else
+                         (template_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": content_disposition(
+        _("school-list-template") + f".{kind}", ascii_name=f"school-list-template.{kind}")})
+
+
 def require_admin() -> None:
     """County office staff only."""
     if current_user.role != "admin":
@@ -212,10 +312,10 @@ def require_admin() -> None:
 
 @bp.get("/users")
 def users():
-    """Staff accounts: deactivate, activate, reset passwords, revoke tokens, unassign zones."""
+    """The old address of the staff accounts page: the office's user admin page, served here too."""
     require_admin()
-    return render_template("staff/users.html", users=list_users(), tokens=live_token_counts(),
-                           action_form=CloseForm(), password_form=PasswordResetForm())
+    from ..organisation.admin import users_page
+    return users_page()
 
 
 def user_action(action, message):

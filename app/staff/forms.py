@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, PasswordField, RadioField, SelectField
+from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -20,13 +20,29 @@ class LaunchForm(FlaskForm):
     school = SelectField(_l("School"), validators=[Optional()])
     zone = SelectField(_l("Zone"), validators=[Optional()])
     closes_at = DateField(_l("Open until (inclusive)"), validators=[Optional()])
+    #: Ticked after the page warned that the same survey is already running there.
+    confirm_duplicate = BooleanField(_l("Launch anyway"))
+
+
+class CloseConfirmForm(FlaskForm):
+    """Close a launch now, once the confirm box is ticked (works without JavaScript)."""
+
+    confirm = BooleanField(_l("Yes, stop accepting answers now"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class ClosingDateForm(FlaskForm):
+    """A new closing date for reopening or extending a launch; empty keeps it open until
+    closed by hand."""
+
+    closes_at = DateField(_l("Open until (inclusive)"), validators=[Optional()])
 
 
 class ImportForm(FlaskForm):
     """Upload a school list."""
 
     file = FileField(_l("School list (.xlsx or .csv)"), validators=[
-        FileRequired(), FileAllowed(["xlsx", "csv"], _l("Upload a .csv or .xlsx file."))])
+        FileRequired(_l("Choose a file to upload: no file was sent.")), FileAllowed(["xlsx", "csv"], _l("Upload a .csv or .xlsx file."))])
     encoding = SelectField(_l("Text encoding (CSV only)"), default="auto", choices=[
         ("auto", _l("Detect")), ("utf-8", "UTF-8"), ("gbk", "GBK / GB18030")])
 

@@ -17,8 +17,17 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Launch reopening and extension need no column: they change closed_at/closes_at, and the
+    # audit trail keeps what they were.
+    with op.batch_alter_table('schools', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('enrolment', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('active', sa.Boolean(), nullable=False,
+                                      server_default=sa.true()))
+        batch_op.create_check_constraint(op.f('ck_schools_enrolment_not_negative'), 'enrolment >= 0')
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('schools', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_schools_enrolment_not_negative'), type_='check')
+        batch_op.drop_column('active')
+        batch_op.drop_column('enrolment')

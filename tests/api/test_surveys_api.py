@@ -55,8 +55,11 @@ def assert_definition_shape(definition: dict, listed: dict) -> None:
         if question["type"] in {"single", "multiple", "likert", "grade"}:
             assert question["options"], question["id"]
             for option in question["options"]:
-                assert set(option) == {"value", "label"}
+                assert {"value", "label"} <= set(option) <= {"value", "label", "exclusive"}
                 assert isinstance(option["value"], str) and option["label"]
+                assert option.get("exclusive", True) is True  # present only when true
+                if "exclusive" in option:
+                    assert question["type"] == "multiple"
         else:
             assert "options" not in question
         if "min" in question and "max" in question:

@@ -114,7 +114,7 @@ INVALID = [
     ("why_late", ["homework", "sleepy"], "invalid_option", {}),
     ("why_late", ["homework", None], "invalid_option", {}),
     ("why_late", ["homework", "homework"], "duplicate_choice", {}),
-    ("why_late", ["homework", "not_late"], "exclusive_choice", {}),
+    ("why_late", ["homework", "not_late"], "exclusive_choice", {"option": "not_late"}),
     ("minutes", "60", "not_a_number", {}),
     ("minutes", True, "not_a_number", {}),
     ("minutes", False, "not_a_number", {}),

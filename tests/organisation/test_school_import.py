@@ -115,9 +115,9 @@ def test_cli_names_each_bad_row_and_problem(runner, tmp_path, zones):
                                           "S002,城关中学,大学,CG", "S003,,初中,NOPE"])
     result = run_import(runner, path)
     assert result.exit_code == 1
-    assert "row 3" in result.stderr and "stage" in result.stderr
-    assert "row 4" in result.stderr and "name" in result.stderr and "zone" in result.stderr
-    assert "row 2" not in result.stderr
+    assert "第3行" in result.stderr and "学段" in result.stderr
+    assert "第4行" in result.stderr and "学校名称" in result.stderr and "责任区" in result.stderr
+    assert "第2行" not in result.stderr
 
 
 def test_row_errors_name_the_row_the_field_and_nothing_is_written(app, zones):
@@ -125,11 +125,11 @@ def test_row_errors_name_the_row_the_field_and_nothing_is_written(app, zones):
                          "S001,重复,小学,CG", "bad code,四小,小学,CG"]).encode()
     with app.test_request_context():
         errors = rows_errors(content, "s.csv")
-    assert set(errors) == {"row 3", "row 4", "row 5", "row 6"}
-    assert errors["row 3"].startswith("stage:")
-    assert "name:" in errors["row 4"] and "zone:" in errors["row 4"]
-    assert "code:" in errors["row 5"] and "2" in errors["row 5"]
-    assert errors["row 6"].startswith("code:")
+    assert set(errors) == {"第3行", "第4行", "第5行", "第6行"}
+    assert errors["第3行"].startswith("学段：")
+    assert "学校名称：" in errors["第4行"] and "责任区：" in errors["第4行"]
+    assert "学校代码：" in errors["第5行"] and "2" in errors["第5行"]
+    assert errors["第6行"].startswith("学校代码：")
     assert db.session.query(School).count() == 0
 
 
@@ -163,7 +163,7 @@ def test_new_zone_with_a_bad_code_or_name_is_a_row_error(app, zones, zone, zone_
     content = f"code,name,stage,zone,zone_name\nS1,一小,primary,{zone},{zone_name}\n".encode()
     with app.test_request_context():
         errors = rows_errors(content, "s.csv")
-    assert set(errors) == {"row 2"} and "zone" in errors["row 2"]
+    assert set(errors) == {"第2行"} and "责任区" in errors["第2行"]
     assert db.session.query(Zone).count() == 2
 
 
@@ -178,7 +178,7 @@ def test_missing_columns_are_refused(app, zones):
     with app.test_request_context():
         with pytest.raises(InvalidInput) as caught:
             read_rows("学校代码,学校名称\nS1,一小\n".encode(), "s.csv")
-    assert "stage" in str(caught.value.message) and "zone" in str(caught.value.message)
+    assert "学段" in str(caught.value.message) and "责任区" in str(caught.value.message)
 
 
 def test_broken_xlsx_is_refused(app):
@@ -210,7 +210,7 @@ def test_names_with_nul_control_characters_or_nothing_visible_are_row_errors(app
     content = f'code,name,stage,zone\nS1,"{name}",primary,CG\nS2,二小,primary,CG\n'.encode()
     with app.test_request_context():
         errors = rows_errors(content, "s.csv")
-    assert set(errors) == {"row 2"} and errors["row 2"].startswith("name: ")
+    assert set(errors) == {"第2行"} and errors["第2行"].startswith("学校名称：")
     assert db.session.query(School).count() == 0
 
 
@@ -218,7 +218,7 @@ def test_new_zone_names_are_cleaned_the_same_way(app, zones):
     content = "code,name,stage,zone,zone_name\nS1,一小,primary,NEW,新\x00区\n".encode()
     with app.test_request_context():
         errors = rows_errors(content, "s.csv")
-    assert set(errors) == {"row 2"} and "zone name" in errors["row 2"]
+    assert set(errors) == {"第2行"} and "责任区名称" in errors["第2行"]
 
 
 def test_imported_text_is_nfc_normalised_and_loses_invisible_edges(runner, tmp_path, zones):

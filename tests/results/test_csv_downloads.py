@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
 import pytest
 
@@ -50,10 +51,16 @@ def test_unknown_or_malformed_indicator_keys_are_404(client, formula_zone, path)
 
 def test_csv_downloads_name_the_file_in_a_quoted_rfc5987_header(client, formula_zone):
     signed_in(client, formula_zone)
-    for path, name in (("/staff/charts/zone/Z/sleep_compliance.csv", "sleep_compliance.csv"),
-                       ("/staff/charts/school/EVIL/sleep_compliance/trend.csv",
-                        "EVIL-sleep_compliance-trend.csv")):
+    # The Chinese name starts with the scope and year and names the indicator; the ASCII
+    # stand-in says the same with codes.
+    for path, start, ascii_name in (
+            ("/staff/charts/zone/Z/sleep_compliance.csv", "@SUM(1+1)-2026-睡眠时间达标",
+             "zone-Z-2026-sleep_compliance.csv"),
+            ("/staff/charts/school/EVIL/sleep_compliance/trend.csv",
+             '=HYPERLINK("http:--evil.example","点击")-2026-睡眠时间达标-',
+             "EVIL-2026-sleep_compliance-trend.csv")):
         response = client.get(path + "?year=2026")
         assert response.status_code == 200 and response.mimetype == "text/csv"
-        assert response.headers["Content-Disposition"] == (
-            f'attachment; filename="{name}"; filename*=UTF-8\'\'{name}')
+        value = response.headers["Content-Disposition"]
+        assert value.startswith(f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(start, safe="")}')
+        assert value.endswith(".csv")

@@ -81,7 +81,8 @@ def test_form_with_its_csrf_token_goes_through(csrf_client, make_user, make_laun
     launch = make_launch("sleep")
     client = signed_in(csrf_client)
     token = csrf_token(client.get(f"/staff/launches/{launch.id}").text)
-    assert client.post(f"/staff/launches/{launch.id}/close", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/staff/launches/{launch.id}/close",
+                       data={"csrf_token": token, "confirm": "y"}).status_code == 302
     stored_now()
     assert launch.closed_at is not None
 

@@ -50,8 +50,11 @@ def test_row_errors_are_shown_and_nothing_is_imported(client, login, admin, make
     response = upload(client, content.encode(), "schools.csv")
     assert response.status_code == 422
     html = response.text
-    assert "row 3" in html and "row 4" in html and "row 2" not in html
-    assert re.search(r"row 3</td><td>stage: ", html) and re.search(r"row 4</td><td>zone: ", html)
+    # Rows are counted as in the file (header = row 1) and named by their Chinese field.
+    numbers = re.findall(r"<tr><td>(?:第(\d+)行|Row (\d+))</td>", html)
+    assert sorted(a or b for a, b in numbers) == ["3", "4"]
+    assert re.search(r"(第3行|Row 3)</td><td>(学段|Stage)：", html)
+    assert re.search(r"(第4行|Row 4)</td><td>(责任区|Zone)：", html)
     assert db.session.query(School).count() == 0
 
 

@@ -131,7 +131,7 @@ def test_close_now_stops_the_public_form(client, login, admin, make_launch):
     launch = make_launch("sleep")
     login(admin)
     assert client.get(f"/s/{launch.token}").status_code == 200
-    response = client.post(f"/staff/launches/{launch.id}/close")
+    response = client.post(f"/staff/launches/{launch.id}/close", data={"confirm": "y"})
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == f"/staff/launches/{launch.id}"
     assert launch.closed_at is not None

@@ -121,3 +121,28 @@ def test_staff_launch_id_beyond_the_integer_range_is_404(client, login, admin):
     login(admin)
     assert client.get("/staff/launches/99999999999999999999").status_code == 404
     assert client.get("/staff/batches/99999999999999999999").status_code == 404
+
+
+def test_dashboard_charts_every_indicator_with_data_for_the_callers_scope(client, login, admin,
+                                                                           county):
+    """The office sees one county chart per indicator; a supervisor one per indicator of their
+    own zone; every chart the page links to is a PNG they may open."""
+    import re
+
+    from app.results.reports import county_report
+    login(admin)
+    html = client.get("/staff/").text
+    keys = [i["key"] for i in county_report(None, "parent")["indicators"]
+            if "." not in i["key"] and i["key"] != "satisfaction_alpha"]
+    charts = re.findall(r'<img class="chart" src="([^"]+)"', html)
+    assert keys and len(charts) == len(keys)
+    assert all("/charts/county/" in src for src in charts)
+    for src in charts:
+        image = client.get(src.replace("&amp;", "&"))
+        assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    client.post("/logout")
+    login(county["zhang"])
+    html = client.get("/staff/").text
+    charts = re.findall(r'<img class="chart" src="([^"]+)"', html)
+    assert charts and all("/charts/zone/CG/" in src for src in charts)
+    assert client.get(charts[0].replace("&amp;", "&")).status_code == 200
