@@ -38,6 +38,16 @@ def read_json():
     return body
 
 
+def read_json_object(optional: bool = False) -> dict:
+    """The request body as a JSON object, or a 400 that says so (`optional`: no body is {})."""
+    if optional and not request.get_data():
+        return {}
+    body = read_json()
+    if not isinstance(body, dict):
+        raise ServiceError(_l("The body must be a JSON object."))
+    return body
+
+
 def _check_json(value, depth: int) -> None:
     if depth > MAX_JSON_DEPTH:
         raise ServiceError(_l("The JSON body is nested too deeply."))

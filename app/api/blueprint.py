@@ -5,8 +5,8 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
-from ..errors import Forbidden, NotFound, ServiceError
-from ..guards import read_json
+from ..errors import Forbidden, NotFound
+from ..guards import read_json_object
 from ..extensions import db
 from ..launches.services import (close_launch, get_launch, launch_at_school, launch_batch, launch_links,
                                  parse_launch_request)
@@ -24,14 +24,6 @@ def health():
     """Liveness and database reachability."""
     db.session.execute(text("SELECT 1"))
     return jsonify({"status": "ok"})
-
-
-def json_body() -> dict:
-    """The request body as a JSON object, or a 400 that says so."""
-    body = read_json()
-    if not isinstance(body, dict):
-        raise ServiceError(_l("The body must be a JSON object."))
-    return body
 
 
 def created(payload: dict):
@@ -65,7 +57,7 @@ def show_survey(key: str):
 def post_zone():
     """Create a zone (county office staff only)."""
     require_role(g.user, "admin")
-    zone = create_zone(json_body())
+    zone = create_zone(read_json_object())
     return created({"code": zone.code, "name": zone.name})
 
 
@@ -74,7 +66,7 @@ def post_zone():
 def post_zone_supervisor(code: str):
     """Make a supervisor responsible for the zone."""
     require_role(g.user, "admin")
-    body = json_body()
+    body = read_json_object()
     zone = assign_supervisor(code, body.get("username"))
     return jsonify({"code": zone.code, "supervisors": [u.username for u in zone.supervisors]})
 
@@ -123,7 +115,7 @@ def post_user_activate(username: str):
 def post_user_password(username: str):
     """Set a new password {"password"}; the user's sessions end."""
     require_role(g.user, "admin")
-    return jsonify(user_json(reset_password(username, json_body().get("password"))))
+    return jsonify(user_json(reset_password(username, read_json_object().get("password"))))
 
 
 @bp.post("/users/<username>/tokens/revoke")
@@ -147,7 +139,7 @@ def post_token_revoke():
 def post_school():
     """Create a school in a zone."""
     require_role(g.user, "admin")
-    school = create_school(json_body())
+    school = create_school(read_json_object())
     return created({"code": school.code, "name": school.name, "stage": school.stage,
                     "zone": school.zone.code})
 
@@ -157,7 +149,7 @@ def post_school():
 def post_launch():
     """Launch a survey at a school (or, with "zone" or "county": true, at many)."""
     require_role(g.user, "admin", "supervisor")
-    body = json_body()
+    body = read_json_object()
     launch_request = parse_launch_request(body)
     if body.get("county") is True or isinstance(body.get("zone"), str) and "school" not in body:
         batch = launch_batch(g.user, None if body.get("county") is True else body["zone"], launch_request)

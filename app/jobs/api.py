@@ -2,23 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, send_file, url_for
-from flask_babel import lazy_gettext as _l
 
 from ..downloads import content_disposition
-from ..errors import InvalidInput
-from ..guards import read_json
+from ..guards import read_json_object
 from ..organisation.auth import token_required
 from . import exports, services
 
 bp = Blueprint("jobs_api", __name__, url_prefix="/api/v1")
-
-
-def _object_body() -> dict:
-    """The JSON body, which must be an object."""
-    body = read_json()
-    if not isinstance(body, dict):
-        raise InvalidInput(_l("The body must be a JSON object."))
-    return body
 
 
 def job_json(job) -> dict:
@@ -46,7 +36,7 @@ def _accepted(job):
 @token_required
 def create_report():
     """Queue an annual report (or a monthly report / launch feedback PDF)."""
-    fields = services.parse_report_request(_object_body(), g.user)
+    fields = services.parse_report_request(read_json_object(), g.user)
     return _accepted(services.request_job(g.user, kind=fields["kind"], scope=fields["scope"],
                                           fmt=fields["format"], year=fields["year"],
                                           audience=fields["audience"], options=fields["options"]))
@@ -56,7 +46,7 @@ def create_report():
 @token_required
 def create_export():
     """Queue a response data export (status and file through /reports/ID)."""
-    fields = exports.parse_export_request(_object_body(), g.user)
+    fields = exports.parse_export_request(read_json_object(), g.user)
     return _accepted(services.request_job(g.user, kind="export", scope=fields["scope"],
                                           fmt=fields["format"], year=fields["year"],
                                           audience=fields["audience"], options=fields["options"]))

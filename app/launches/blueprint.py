@@ -28,20 +28,22 @@ def _launch_or_404(token: str):
     return launch
 
 
+def qr_response(url: str, fmt: str) -> Response:
+    """The QR code of a public URL as PNG or SVG, cached as its links allow."""
+    content, mimetype = (qr_png(url), "image/png") if fmt == "png" else (qr_svg(url), "image/svg+xml")
+    return Response(content, mimetype=mimetype, headers={"Cache-Control": public_cache_control(CACHE)})
+
+
 @bp.get("/s/<token>/qr.png", endpoint="qr_png")
 def qr_png_view(token: str):
     """The QR code of the form URL as PNG."""
-    launch = _launch_or_404(token)
-    return Response(qr_png(launch_links(launch)["form_url"]), mimetype="image/png",
-                    headers={"Cache-Control": public_cache_control(CACHE)})
+    return qr_response(launch_links(_launch_or_404(token))["form_url"], "png")
 
 
 @bp.get("/s/<token>/qr.svg", endpoint="qr_svg")
 def qr_svg_view(token: str):
     """The QR code of the form URL as SVG."""
-    launch = _launch_or_404(token)
-    return Response(qr_svg(launch_links(launch)["form_url"]), mimetype="image/svg+xml",
-                    headers={"Cache-Control": public_cache_control(CACHE)})
+    return qr_response(launch_links(_launch_or_404(token))["form_url"], "svg")
 
 
 @bp.get("/s/<token>/poster.pdf")

@@ -2,14 +2,13 @@
 their JSON twins. No sign-in, no session (paths under /s/ and /api/v1/public/ never get one)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..errors import Gone, InvalidInput, NotFound, ServiceError
 from ..extensions import limiter
 from ..guards import read_json
-from ..launches.blueprint import CACHE, pdf_download, public_cache_control
-from ..reporting.qr import qr_png, qr_svg
+from ..launches.blueprint import pdf_download, qr_response
 from ..respond.form import HONEYPOT, check_ticket, new_ticket
 from .models import CATEGORIES, KINDS
 from .services import (CATEGORY_LABELS, KIND_LABELS, MAX_CONTACT, MAX_TEXT, STATUS_LABELS,
@@ -111,17 +110,13 @@ def submit(token: str):
 @bp.get("/s/p/<token>/qr.png", endpoint="qr_png")
 def qr_png_view(token: str):
     """The plaque's QR code as PNG."""
-    link = _live_link(token)
-    return Response(qr_png(plaque_links(link)["url"]), mimetype="image/png",
-                    headers={"Cache-Control": public_cache_control(CACHE)})
+    return qr_response(plaque_links(_live_link(token))["url"], "png")
 
 
 @bp.get("/s/p/<token>/qr.svg", endpoint="qr_svg")
 def qr_svg_view(token: str):
     """The plaque's QR code as SVG."""
-    link = _live_link(token)
-    return Response(qr_svg(plaque_links(link)["url"]), mimetype="image/svg+xml",
-                    headers={"Cache-Control": public_cache_control(CACHE)})
+    return qr_response(plaque_links(_live_link(token))["url"], "svg")
 
 
 @bp.get("/s/p/<token>/poster.pdf", endpoint="poster")

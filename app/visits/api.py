@@ -2,30 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from flask_babel import lazy_gettext as _l
 
-from ..errors import ServiceError
-from ..guards import read_json
+from ..api.blueprint import created
+from ..guards import read_json_object
 from ..organisation.auth import token_required
 from . import services
 from .checklists import checklist_items
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1")
-
-
-def _body() -> dict:
-    """The request body as a JSON object, or a 400 that says so."""
-    body = read_json()
-    if not isinstance(body, dict):
-        raise ServiceError(_l("The body must be a JSON object."))
-    return body
-
-
-def _created(payload: dict):
-    """A 201 JSON answer."""
-    response = jsonify(payload)
-    response.status_code = 201
-    return response
 
 
 @bp.get("/checklists")
@@ -39,7 +23,7 @@ def checklists():
 @token_required
 def post_visit():
     """Create a draft visit record."""
-    return _created(services.serialise(services.create_visit(g.user, _body())))
+    return created(services.serialise(services.create_visit(g.user, read_json_object())))
 
 
 @bp.get("/visits")
@@ -63,7 +47,7 @@ def get_visit(visit_id: int):
 def patch_visit(visit_id: int):
     """Change fields of a draft (409 once submitted)."""
     visit = services.get_visit(g.user, visit_id)
-    return jsonify(services.serialise(services.update_visit(g.user, visit, _body())))
+    return jsonify(services.serialise(services.update_visit(g.user, visit, read_json_object())))
 
 
 @bp.post("/visits/<int(max=2147483647):visit_id>/submit")
@@ -79,7 +63,7 @@ def submit_visit(visit_id: int):
 def post_amendment(visit_id: int):
     """Add an amendment to a submitted record."""
     visit = services.get_visit(g.user, visit_id)
-    amendment = services.amend_visit(g.user, visit, _body())
-    return _created({"id": amendment.id, "visit": visit.id, "text": amendment.text,
+    amendment = services.amend_visit(g.user, visit, read_json_object())
+    return created({"id": amendment.id, "visit": visit.id, "text": amendment.text,
                      "at": services.iso_time(amendment.created_at),
                      "by": amendment.created_by.username if amendment.created_by else None})

@@ -8,20 +8,12 @@ from flask_babel import lazy_gettext as _l
 from ..downloads import content_disposition
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
-from ..guards import read_json
+from ..guards import read_json_object
 from ..organisation.auth import require_role, token_required
 from . import monthly, problems
 from .models import Visit
 
 bp = Blueprint("problems_api", __name__, url_prefix="/api/v1")
-
-
-def _object_body() -> dict:
-    """The JSON body, which must be an object."""
-    body = read_json()
-    if not isinstance(body, dict):
-        raise InvalidInput(_l("The body must be a JSON object."))
-    return body
 
 
 def _writer() -> None:
@@ -38,7 +30,7 @@ def raise_on_visit(visit_id: int):
     if visit is None:
         raise NotFound(_l("Not found."))
     problems.check_can_write(g.user, visit.school)
-    body = _object_body()
+    body = read_json_object()
     problem = problems.raise_problem(
         visit.school, category=body.get("category"), description=body.get("description"),
         deadline=body.get("deadline"), requirement=body.get("requirement"),
@@ -61,7 +53,7 @@ def update_problem(problem_id: int):
     _writer()
     problem = problems.get_problem(problem_id, g.user)
     problems.check_can_write(g.user, problem.school)
-    return jsonify(problems.problem_json(problems.update_problem(problem, _object_body(), g.user)))
+    return jsonify(problems.problem_json(problems.update_problem(problem, read_json_object(), g.user)))
 
 
 @bp.post("/problems/<int(max=2147483647):problem_id>/follow-ups")
@@ -71,7 +63,7 @@ def add_follow_up(problem_id: int):
     _writer()
     problem = problems.get_problem(problem_id, g.user)
     problems.check_can_write(g.user, problem.school)
-    day, rectified, note = problems.parse_follow_up(_object_body())
+    day, rectified, note = problems.parse_follow_up(read_json_object())
     problems.add_follow_up(problem, day=day, rectified=rectified, note=note, actor=g.user)
     return jsonify(problems.problem_json(problem)), 201
 
@@ -83,9 +75,7 @@ def close_problem(problem_id: int):
     _writer()
     problem = problems.get_problem(problem_id, g.user)
     problems.check_can_write(g.user, problem.school)
-    body = read_json() if request.get_data() else {}
-    if not isinstance(body, dict):
-        raise InvalidInput(_l("The body must be a JSON object."))
+    body = read_json_object(optional=True)
     errors: dict = {}
     note = problems._text(body.get("note"), "note", errors)
     if errors:
@@ -123,7 +113,7 @@ def monthly_report():
 def submit_monthly():
     """A supervisor submits their monthly report for a zone; the figures are frozen."""
     _writer()
-    body = _object_body()
+    body = read_json_object()
     month = monthly.parse_month(body.get("month") or None)
     entry = monthly.submit_monthly(g.user, month, body.get("zone"), body.get("note"))
     return jsonify(monthly.report_json(entry)), 201
