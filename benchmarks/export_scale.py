@@ -14,8 +14,8 @@ publication first (untimed; nothing is due on a reused database), then
 app.results.services.county_results("parent") cold (the county indicators), then
 app.jobs.exports.build_export of each survey for the whole county, per format. Reports wall
 time, rows, file size and peak RSS, the ratio export / county indicators, and writes JSON to
-benchmarks/output/export_scale-DB-YYYYmmdd-HHMMSS.json. Exit 0 when the CSV export of all
-surveys takes under 60 s.
+benchmarks/output/export_scale-DB-YYYYmmdd-HHMMSS.json. Exit 0 when, in every format asked
+for, the export of all surveys takes under 60 s.
 
 Internal: `--measure --url URL --formats F` is the child-process entry point.
 """
@@ -122,13 +122,14 @@ def main() -> int:
         print(f"county {fmt} export, all surveys: {total:.1f} s{f' for {rows} rows' if rows else ''} "
               f"(target < {TARGET_S:.0f} s); {total / base:.2f}x the county indicators; CPU {cpu:.1f} s, "
               f"{cpu / result['county_results_cpu_s']:.2f}x theirs")
-        if fmt == "csv":
-            ok &= total < TARGET_S
+        met = total < TARGET_S
+        print(f"  {fmt}: target {'met' if met else 'MISSED'}")
+        ok &= met
     print(f"peak RSS {result['peak_rss_mb']:.0f} MB")
     out = ROOT / "benchmarks" / "output"
     out.mkdir(exist_ok=True)
     (out / f"export_scale-{args.db}-{datetime.now():%Y%m%d-%H%M%S}.json").write_text(json.dumps(report, indent=2))
-    print("target met" if ok else "target missed")
+    print("target met" if ok else "a target was missed")
     return 0 if ok else 1
 
 

@@ -14,14 +14,15 @@ What the file holds, and why:
 * Free text only when asked for, and only for admins (county office staff, who already read
   comments on the launch pages); others get 403 when they ask.
 * A launch or school export with fewer than MIN_GROUP_SIZE published responses is refused.
-* CSV: UTF-8 with BOM, every text cell through app/reporting/csvsafe.py. XLSX: openpyxl in
-  write-only mode, a new sheet every `row_limit` rows (1,048,576 is Excel's limit), each sheet
-  with both header rows.
+* CSV: UTF-8 with BOM, every text cell through app/reporting/csvsafe.py. XLSX: XlsxWriter in
+  constant-memory mode, a new sheet every `row_limit` rows (1,048,576 is Excel's limit), each
+  sheet with both header rows.
 """
 from __future__ import annotations
 
 import csv
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -271,48 +272,62 @@ def write_csv_file(path, header_rows: list[list], rows, progress, total: int) ->
 
 def write_xlsx_file(path, header_rows: list[list], rows, progress, total: int,
                     row_limit: int = XLSX_MAX_ROWS, notes: list[tuple] = ()) -> int:
-    """Write-only workbook; a new sheet (with both header rows) every `row_limit` rows.
-    Returns how many data sheets were written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """XlsxWriter in constant-memory mode (each row goes to disk as it is written, so memory
+    stays flat at any size); a new sheet, with both header rows, every `row_limit` rows.
+    Text is always written as text (never read as a formula, a number or a URL), numbers as
+    numbers, and an empty answer as an empty cell. Returns how many data sheets were written."""
+    import xlsxwriter
     if row_limit <= len(header_rows):
         raise ValueError("row_limit must leave room for data rows")
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
+    width = len(header_rows[0])
+    workbook = xlsxwriter.Workbook(str(path), {
+        "constant_memory": True, "tmpdir": str(Path(path).parent),
+        "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    if total * width > 50_000_000:   # a sheet's XML could pass 4 GB: the ZIP needs 64-bit sizes
+        workbook.use_zip64()
+    bold = workbook.add_format({"bold": True})
     sheet, used, sheets = None, row_limit, 0
+    text_cell = number_cell = None
 
     def new_sheet():
-        nonlocal sheet, used, sheets
+        nonlocal sheet, used, sheets, text_cell, number_cell
         sheets += 1
-        sheet = workbook.create_sheet(_("Data %(n)d", n=sheets))
-        sheet.freeze_panes = f"A{len(header_rows) + 1}"
-        from openpyxl.utils import get_column_letter
-        for index, label in enumerate(header_rows[0], 1):   # widths must precede the rows
-            sheet.column_dimensions[get_column_letter(index)].width = 8 if index == 1 else min(
-                40, max(10, len(str(label)) * 1.6))
-        for header in header_rows:
-            cells = []
-            for value in header:
-                cell = WriteOnlyCell(sheet, value=safe_cell(value))
-                cell.font = bold
-                cells.append(cell)
-            sheet.append(cells)
+        sheet = workbook.add_worksheet(_("Data %(n)d", n=sheets))
+        sheet.freeze_panes(len(header_rows), 0)
+        for index, label in enumerate(header_rows[0]):
+            sheet.set_column(index, index, 8 if index == 0 else min(40, max(10, len(str(label)) * 1.6)))
+        for number, header in enumerate(header_rows):
+            for index, value in enumerate(header):
+                sheet.write_string(number, index, str(safe_cell(value)), bold)
         used = len(header_rows)
+        text_cell, number_cell = sheet.write_string, sheet.write_number
 
     for done, row in enumerate(rows, 1):
         if used >= row_limit:
             new_sheet()
-        sheet.append(row)
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                text_cell(used, index, value)
+            else:
+                number_cell(used, index, value)
         used += 1
         if done % 20000 == 0:
             progress(0.1 + 0.85 * done / max(total, 1), _("Writing rows"))
     if sheet is None:
         new_sheet()
-    about = workbook.create_sheet(_("About"))
-    for line in notes:
-        about.append([safe_cell(v) for v in line])
-    workbook.save(path)
+    about = workbook.add_worksheet(_("About"))
+    about.set_column(0, 0, 12)
+    about.set_column(1, 1, 60)
+    for number, line in enumerate(notes):
+        for index, value in enumerate(line):
+            value = safe_cell(value)
+            if isinstance(value, str):
+                about.write_string(number, index, value)
+            elif value is not None:
+                about.write_number(number, index, value)
+    workbook.close()
     return sheets
 
 

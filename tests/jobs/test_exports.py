@@ -91,6 +91,34 @@ def test_formula_like_text_is_neutralised(county, client, token_for, make_school
     assert rows[2][rows[1].index("comments")] == "'=1+1"
 
 
+def test_xlsx_keeps_formula_like_text_as_text_and_unanswered_cells_empty(county, client, token_for,
+                                                                         make_school, make_launch,
+                                                                         add_published):
+    school = make_school(code="SX", name="=HYPERLINK(\"http://x\")", zone=county["zones"][0])
+    answers = [sleep_answer(i, comments="=1+1") for i in range(10)]   # nobody gave arrival_time
+    add_published(make_launch(school=school, opens_at=county["launches"][0].opens_at), answers)
+    admin = token_for(county["users"]["admin"])
+    data = _download(client, admin, _export(client, admin, format="xlsx", scope={"school": "SX"},
+                                            free_text=True)).data
+    workbook = load_workbook(io.BytesIO(data))           # full mode: cell types are visible
+    sheet = workbook[workbook.sheetnames[0]]
+    codes = [cell.value for cell in sheet[2]]
+    assert workbook.sheetnames[-1] != workbook.sheetnames[0] and sheet.freeze_panes == "A3"
+    assert all(cell.font.b for cell in sheet[1]) and all(cell.font.b for cell in sheet[2])
+    body = list(sheet.iter_rows(min_row=3))
+    assert len(body) == 10
+    school_cells = [row[codes.index("school")] for row in body]
+    comment_cells = [row[codes.index("comments")] for row in body]
+    assert {(c.data_type, c.value) for c in school_cells} == {("s", "'=HYPERLINK(\"http://x\")")}
+    assert {(c.data_type, c.value) for c in comment_cells} == {("s", "'=1+1")}
+    hours = [row[codes.index("sleep_hours")] for row in body]
+    assert all(c.data_type == "n" and isinstance(c.value, (int, float)) for c in hours)
+    assert [row[codes.index("bedtime")].value for row in body] == ["21:30"] * 10
+    assert [row[codes.index("arrival_time")].value for row in body] == [None] * 10
+    reasons = [i for i, code in enumerate(codes) if code.startswith("reasons.")]
+    assert reasons and all(row[i].value is None for row in body for i in reasons)
+
+
 def test_xlsx_splits_into_sheets_at_the_row_limit_each_with_both_headers(county, app):
     progress = []
     path, meta = build_export({"kind": "county"}, "xlsx", {"survey": "sleep"},
