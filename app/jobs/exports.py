@@ -270,6 +270,17 @@ def write_csv_file(path, header_rows: list[list], rows, progress, total: int) ->
                 progress(0.1 + 0.85 * done / max(total, 1), _("Writing rows"))
 
 
+def _write_typed(write_string, write_number, row_number: int, values) -> None:
+    """One worksheet row by cell type: text as text, numbers as numbers, None left empty."""
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            write_string(row_number, index, value)
+        else:
+            write_number(row_number, index, value)
+
+
 def write_xlsx_file(path, header_rows: list[list], rows, progress, total: int,
                     row_limit: int = XLSX_MAX_ROWS, notes: list[tuple] = ()) -> int:
     """XlsxWriter in constant-memory mode (each row goes to disk as it is written, so memory
@@ -305,13 +316,7 @@ def write_xlsx_file(path, header_rows: list[list], rows, progress, total: int,
     for done, row in enumerate(rows, 1):
         if used >= row_limit:
             new_sheet()
-        for index, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                text_cell(used, index, value)
-            else:
-                number_cell(used, index, value)
+        _write_typed(text_cell, number_cell, used, row)
         used += 1
         if done % 20000 == 0:
             progress(0.1 + 0.85 * done / max(total, 1), _("Writing rows"))
@@ -321,12 +326,7 @@ def write_xlsx_file(path, header_rows: list[list], rows, progress, total: int,
     about.set_column(0, 0, 12)
     about.set_column(1, 1, 60)
     for number, line in enumerate(notes):
-        for index, value in enumerate(line):
-            value = safe_cell(value)
-            if isinstance(value, str):
-                about.write_string(number, index, value)
-            elif value is not None:
-                about.write_number(number, index, value)
+        _write_typed(about.write_string, about.write_number, number, [safe_cell(v) for v in line])
     workbook.close()
     return sheets
 
